@@ -47,3 +47,45 @@ class Answer:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+SECTION_NUMERALS = "〇一二三四五六七八九十"
+REFUSAL_PREFIX = "报告中没有找到"
+
+
+def section_label(section: int, title: str, paragraph: int) -> str:
+    """``第二部分「实施最严格知识产权保护」第3段``; the intro is ``引言 第1段``."""
+    if section == 0:
+        return f"引言 第{paragraph}段"
+    number = SECTION_NUMERALS[section] if section < len(SECTION_NUMERALS) else str(section)
+    return f"第{number}部分「{title}」第{paragraph}段"
+
+
+def citation_lines(citations: tuple[Citation, ...]) -> list[str]:
+    return [f"[{c.number}] {section_label(c.section, c.section_title, c.paragraph)}：{c.text}" for c in citations]
+
+
+def compose_found(question: str, figures: tuple[AnswerFigure, ...], short: str, sentence: str,
+                  citations: tuple[Citation, ...], *, kind: str, notice: str = "") -> Answer:
+    """An answer: the direct answer first, then the source sentence, then numbered sources."""
+    source = citations[0] if citations else None
+    where = f"（{section_label(source.section, source.section_title, source.paragraph)}）" if source else ""
+    lines = [f"答：{short}", f"原文：“{sentence}”{where}", "来源：", *citation_lines(citations)]
+    if notice:
+        lines.insert(0, notice)
+    return Answer(question=question, answer="\n".join(lines), short_answer=short, found=True, figures=figures,
+                  citations=citations, sentence=sentence, notice=notice, kind=kind)
+
+
+def compose_refusal(question: str, reason: str, related: tuple[Citation, ...], *, kind: str = "",
+                    notice: str = "") -> Answer:
+    """A plain 'the report does not say', with the closest passages shown as related."""
+    topic = question if len(question) <= 40 else question[:40] + "…"
+    short = f"{REFUSAL_PREFIX}“{topic}”的答案。" if topic else f"{REFUSAL_PREFIX}答案。"
+    lines = [short + (f"{reason}" if reason else "")]
+    if related:
+        lines += ["以下是报告中最接近的段落，仅供参考：", *citation_lines(related)]
+    if notice:
+        lines.insert(0, notice)
+    return Answer(question=question, answer="\n".join(lines), short_answer=short, found=False,
+                  citations=related, notice=notice, kind=kind)

@@ -1,0 +1,220 @@
+"""Pick the answer for an understood question: facts for figures, sentences for names and lists.
+
+The rule that matters most: a figure is only ever answered from a fact row, and
+that fact's sentence is always citation [1]; when nothing fits well enough the
+answer is a refusal with related passages.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from index.chunking import Chunk
+from index.corpus import Document, Passage
+from qa.answering import Answer, AnswerFigure, Citation, compose_found, compose_refusal
+from qa.matching import (RETRIEVAL_WEIGHT, Context, Match, Vocabulary, actor_factor, clause_around, coverage,
+                         kind_factor, rank_matches, year_ok)
+from qa.numbers import find_quantities
+from qa.question import Intent
+from qa.retrieval import RetrievalResult
+
+FACT_MIN_SCORE = 0.62  # below this the best fact is not trusted (calibrated on the eval set)
+FACT_MIN_COVERAGE = 0.5
+TEXT_MIN_SCORE = 0.62
+SECOND_FIGURE_RATIO = 0.75
+_SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+    passage: Passage
+
+
+def split_sentences(document: Document) -> list[Sentence]:
+    """Sentences of every passage, each ending with the punctuation that closes it."""
+    out = []
+    for passage in document.passages:
+        for m in _SENTENCE.finditer(passage.text):
+            text = m.group(0).strip()
+            if text:
+                start = passage.start + m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+                out.append(Sentence(start, start + len(text), text, passage))
+    return out
+
+
+class Reasoner:
+    """Holds the per-report precomputation (contexts, idf) so each question is cheap."""
+
+    def __init__(self, document: Document, chunks: Sequence[Chunk], facts: Sequence, *, answer_mode: str = "facts"):
+        self.document, self.chunks, self.facts, self.answer_mode = document, list(chunks), list(facts), answer_mode
+        self.sentences = split_sentences(document)
+        self.vocab = Vocabulary([s.text for s in self.sentences], document.text)
+        self._chunk_starts = [c.start for c in self.chunks]
+        self._passage_starts = [p.start for p in document.passages]
+        self._by_id = {f.id: f for f in self.facts}
+        self.contexts = [self._fact_context(f) for f in self.facts]
+        report_years = [f.year for f in self.facts if getattr(f, "year", None)]
+        self.report_year = max(set(report_years), key=report_years.count) if report_years else None
+
+    # -- lookups -------------------------------------------------------------------------
+    def chunk_at(self, position: int) -> Chunk:
+        return self.chunks[max(0, bisect.bisect_right(self._chunk_starts, position) - 1)]
+
+    def passage_at(self, position: int) -> Passage:
+        return self.document.passages[max(0, bisect.bisect_right(self._passage_starts, position) - 1)]
+
+    def _fact_context(self, fact) -> Context:
+        passage = self.passage_at(fact.start)
+        local = passage.text
+        clause = clause_around(local, fact.start - passage.start, fact.end - passage.start)
+        extra = [fact.subject or "", fact.actor or ""]
+        base = self._by_id.get(getattr(fact, "base_fact_id", None))
+        if base is not None:  # a growth rate is about what its base figure counts
+            bp = self.passage_at(base.start)
+            extra.append(clause_around(bp.text, base.start - bp.start, base.end - bp.start))
+        return Context(clause=clause, sentence=fact.sentence, paragraph=local, actor=" ".join(extra))
+
+    # -- scoring -------------------------------------------------------------------------
+    def _retrieval_share(self, retrieved: RetrievalResult) -> dict[int, float]:
+        top = max((h.score for h in retrieved.hits), default=0.0) or 1.0
+        return {h.chunk.id: h.score / top for h in retrieved.hits}
+
+    def rank_facts(self, intent: Intent, retrieved: RetrievalResult) -> list[Match]:
+        share = self._retrieval_share(retrieved)
+        focus = {f.id for f in self.facts if intent.previous_answer and f.figure_text in intent.previous_answer}
+        focus_sentences = {self._by_id[i].sentence_start for i in focus}
+        matches = []
+        for i, (fact, ctx) in enumerate(zip(self.facts, self.contexts)):
+            cov, missing = coverage(intent.core_terms, ctx, self.vocab)
+            kind, why = kind_factor(intent, fact.kind, fact.unit)
+            score = cov * kind * actor_factor(intent, ctx)
+            reasons = [r for r in (why, f"missing {'/'.join(missing)}" if missing else "") if r]
+            if not year_ok(intent, fact.year, fact.sentence, self.report_year):
+                score *= 0.3
+                reasons.append("other year")
+            if focus:
+                if getattr(fact, "base_fact_id", None) in focus or fact.id in focus and intent.asked != "growth":
+                    score *= 1.5
+                elif fact.sentence_start in focus_sentences:
+                    score *= 1.15
+            score += RETRIEVAL_WEIGHT * share.get(self.chunk_at(fact.start).id, 0.0)
+            matches.append(Match(i, score, cov, tuple(reasons)))
+        return rank_matches(matches)
+
+    def rank_sentences(self, intent: Intent, retrieved: RetrievalResult) -> list[Match]:
+        share = self._retrieval_share(retrieved)
+        matches = []
+        for i, s in enumerate(self.sentences):
+            cov, missing = coverage(intent.core_terms, Context(s.text, s.text, s.passage.text), self.vocab)
+            best_chunk = max((share.get(c.id, 0.0) for c in self.chunks if c.start < s.end and s.start < c.end),
+                             default=0.0)
+            reasons = (f"missing {'/'.join(missing)}",) if missing else ()
+            matches.append(Match(i, cov * actor_factor(intent, Context(s.text, s.text, s.passage.text))
+                                 + RETRIEVAL_WEIGHT * best_chunk, cov, reasons))
+        return rank_matches(matches)
+
+    # -- answers -------------------------------------------------------------------------
+    def citations(self, spans: Sequence[tuple[int, int]], retrieved: RetrievalResult, *,
+                  primary: tuple[int, int] | None = None, limit: int = 3) -> tuple[Citation, ...]:
+        """Citation [1] covers the answer's sentence and chunk; the rest are retrieved chunks."""
+        cites: list[Citation] = []
+        share = self._retrieval_share(retrieved)
+        if primary:
+            chunk = self.chunk_at(spans[0][0] if spans else primary[0])
+            start, end = min(primary[0], chunk.start), max(primary[1], chunk.end)
+            hl = (spans[0][0] - start, spans[0][1] - start) if spans else None
+            cites.append(Citation(1, chunk.id, chunk.section, chunk.section_title, chunk.paragraph,
+                                  self.document.text[start:end], start, end, round(share.get(chunk.id, 0.0), 4), hl))
+        for hit in retrieved.hits:
+            if len(cites) >= limit:
+                break
+            c = hit.chunk
+            if any(c.start < x.end and x.start < c.end for x in cites):
+                continue
+            cites.append(Citation(len(cites) + 1, c.id, c.section, c.section_title, c.paragraph, c.text,
+                                  c.start, c.end, round(share.get(c.id, 0.0), 4)))
+        return tuple(cites)
+
+    def refuse(self, intent: Intent, retrieved: RetrievalResult, reason: str, notice: str) -> Answer:
+        return compose_refusal(intent.question, reason, self.citations([], retrieved), kind=intent.asked,
+                               notice=notice)
+
+    def out_of_scope(self, intent: Intent) -> str:
+        """A reason the report cannot answer, found before any scoring ("" if none)."""
+        text = self.document.text
+        for place in intent.places:
+            if place not in text and place.rstrip("市省区县") not in text:
+                return f"这份报告只涉及本地区的工作，没有提到“{place}”。"
+        for year in intent.years:
+            if year > 0 and str(year) not in text:
+                return f"这份报告没有{year}年的数据。"
+        return ""
+
+    def answer(self, intent: Intent, retrieved: RetrievalResult, *, notice: str = "", chinese: bool = True) -> Answer:
+        if not chinese:
+            return self.refuse(intent, retrieved, "目前只支持用中文提问，请换成中文再问一次。", notice)
+        if self.answer_mode == "passage":
+            return self._answer_passage(intent, retrieved, notice)
+        reason = self.out_of_scope(intent)
+        if reason:
+            return self.refuse(intent, retrieved, reason, notice)
+        if intent.asked == "text" or self.answer_mode == "sentences":
+            return self._answer_sentence(intent, retrieved, notice)
+        return self._answer_facts(intent, retrieved, notice)
+
+    def _answer_facts(self, intent: Intent, retrieved: RetrievalResult, notice: str) -> Answer:
+        ranked = self.rank_facts(intent, retrieved)
+        best = ranked[0] if ranked else None
+        if best is None or best.score < FACT_MIN_SCORE or best.coverage < FACT_MIN_COVERAGE:
+            return self.refuse(intent, retrieved, "", notice)
+        chosen = [self.facts[best.key]]
+        if intent.wants_two:
+            lead = chosen[0]
+            for m in ranked[1:6]:
+                other = self.facts[m.key]
+                related = (other.sentence_start == lead.sentence_start or other.id == getattr(lead, "base_fact_id", None)
+                           or getattr(other, "base_fact_id", None) == lead.id)
+                if related and m.score >= SECOND_FIGURE_RATIO * best.score and other.figure_text != lead.figure_text:
+                    chosen.append(other)
+                    break
+            chosen.sort(key=lambda f: f.start)
+        lead = chosen[0]
+        sentence_span = (lead.sentence_start, lead.sentence_end)
+        cites = self.citations([(f.start, f.end) for f in chosen], retrieved, primary=sentence_span)
+        figures = tuple(AnswerFigure(f.id, f.figure_text, 1 if cites[0].start <= f.start < cites[0].end
+                                     else self._citation_of(f, cites)) for f in chosen)
+        short = "、".join(f.figure_text for f in chosen)
+        return compose_found(intent.question, figures, short, lead.sentence, cites, kind=intent.asked, notice=notice)
+
+    @staticmethod
+    def _citation_of(fact, cites: Sequence[Citation]) -> int:
+        return next((c.number for c in cites if c.start <= fact.start and fact.end <= c.end), 1)
+
+    def _answer_sentence(self, intent: Intent, retrieved: RetrievalResult, notice: str) -> Answer:
+        ranked = self.rank_sentences(intent, retrieved)
+        best = ranked[0] if ranked else None
+        if best is None or best.score < TEXT_MIN_SCORE or best.coverage < FACT_MIN_COVERAGE:
+            return self.refuse(intent, retrieved, "", notice)
+        s = self.sentences[best.key]
+        cites = self.citations([], retrieved, primary=(s.start, s.end))
+        figures: tuple[AnswerFigure, ...] = ()
+        if intent.asked != "text":  # baseline without the fact table: the best-fitting figure of the sentence
+            fits = [q for q in find_quantities(s.text) if kind_factor(intent, q.kind, q.unit)[0] >= 1.0]
+            figures = tuple(AnswerFigure("", q.text, 1) for q in fits[:1])
+        short = "、".join(f.text for f in figures) or s.text
+        return compose_found(intent.question, figures, short, s.text, cites, kind=intent.asked, notice=notice)
+
+    def _answer_passage(self, intent: Intent, retrieved: RetrievalResult, notice: str) -> Answer:
+        """Naive baseline: the top chunk is the answer, every figure in it is asserted."""
+        if not retrieved.hits:
+            return self.refuse(intent, retrieved, "", notice)
+        top = retrieved.hits[0].chunk
+        cites = self.citations([], retrieved)
+        figures = tuple(AnswerFigure("", q.text, 1) for q in find_quantities(top.text))
+        return compose_found(intent.question, figures, top.text, top.text, cites, kind=intent.asked, notice=notice)
