@@ -20,7 +20,7 @@ Labels are NOT quantities and are skipped by `find_quantities` (decisions, all g
 * editions and numbered names: ``第21届``, ``第二分院`` (第N followed by a noun, no ranking
   verb before it); Chinese numerals that are not followed by a measure word
   (``十三五``, ``十九大``, ``二中全会``, ``四号``); a bare Arabic number glued to a name
-  (``昆仑2020行动``, ``5G``);
+  (``昆仑2020行动``, ``5G``) and a bare year-shaped number without unit (``昆仑2020``);
 * set descriptions: ``在四个直辖市中`` (the group something is ranked among) and a count
   restating an enumeration (``市级、区级两个保护中心``): they describe a set the text
   names anyway, they are not reported figures;
@@ -213,9 +213,11 @@ def _read(text: str, m: re.Match, whole: bool) -> Quantity | None:
         kind = "ratio"
     q_start = start - len(pre) - (3 if percent_word else 0)
     nxt = text[i:i + 1]
-    if not unit and not scale and not whole:
+    if not unit and not scale and not whole and kind == "count":
         if is_cn or _DATE_SUFFIX.match(nxt) or _is_cjk(nxt) and nxt not in _CONJ:
             return None  # Chinese numerals need a measure word; 4月 is a date; 昆仑2020行动 a name
+        if re.fullmatch(r"(?:19|20)\d\d", core) and not pre:
+            return None  # a bare year-shaped number is a year inside a name (昆仑2020)
     if not is_cn and unit == "年" and re.fullmatch(r"(?:19|20)\d\d", core) and not approx:
         if not whole:
             return None  # a calendar year, see find_years
