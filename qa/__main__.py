@@ -1,0 +1,111 @@
+"""Command line: ``python -m qa <subcommand>``.
+
+    python -m qa facts                 # aligned table of every figure
+    python -m qa facts --grep 海关      # only facts whose subject/actor/sentence contains 海关
+    python -m qa facts --csv out.csv   # CSV (``--csv`` alone writes to stdout)
+    python -m qa facts --stats         # counts per kind and figures without a subject
+
+A subcommand is a ``_add_<name>(subparsers)`` function that registers its options and
+sets ``func`` to a ``cmd_<name>(args) -> int`` handler; `build_parser` calls each adder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = REPO_ROOT / "data" / "tianjin-ip-2020.txt"
+_COLUMNS = (("id", 5), ("sec", 3), ("actor", 20), ("subject", 30), ("figure", 12), ("unit", 4),
+            ("kind", 11), ("comparison", 12), ("year", 4))
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two terminal columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cell(text: str, width: int) -> str:
+    if _width(text) > width:
+        while text and _width(text) > width - 1:
+            text = text[:-1]
+        text += "…"
+    return text + " " * (width - _width(text))
+
+
+def _fact_row(fact) -> list[str]:
+    return [fact.id, str(fact.section), fact.actor or "-", fact.subject or "?", fact.figure_text, fact.unit or "-",
+            fact.kind, fact.comparison or "-", "" if fact.year is None else str(fact.year)]
+
+
+def _load_facts(corpus: Path):
+    from index.corpus import load_document  # imported here so `--help` stays fast
+    from qa.facts import extract_facts
+
+    document = load_document(corpus)
+    return document, extract_facts(document)
+
+
+def cmd_facts(args: argparse.Namespace) -> int:
+    """Print (or export) the fact table of the corpus."""
+    from qa.factstore import FactTable, write_fact_table
+    from qa.facts import unattributed
+
+    try:
+        document, facts = _load_facts(Path(args.corpus))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.grep:
+        facts = [f for f in facts if any(args.grep in (s or "") for s in (f.subject, f.actor, f.sentence))]
+    table = FactTable.from_facts(facts, corpus_sha256=document.sha256)
+    if args.sqlite:
+        write_fact_table(facts, args.sqlite, corpus_sha256=document.sha256)
+    if args.csv is not None:
+        if args.csv == "-":
+            table.to_csv(sys.stdout)
+        else:
+            table.to_csv(args.csv)
+    elif args.stats:
+        missing = unattributed(facts)
+        print(f"facts: {len(facts)}")
+        for kind, n in sorted(Counter(f.kind for f in facts).items(), key=lambda kv: (-kv[1], kv[0])):
+            print(f"  {kind:<12} {n}")
+        print(f"unattributed figures: {len(missing)}")
+        for f in missing:
+            print(f"  {f.id} {f.figure_text} in {f.sentence}")
+    else:
+        print("  ".join(_cell(name, width) for name, width in _COLUMNS).rstrip())
+        for fact in facts:
+            cells = _fact_row(fact)
+            print("  ".join(_cell(text, width) for text, (_, width) in zip(cells, _COLUMNS)).rstrip())
+    return 0
+
+
+def _add_facts(subparsers) -> None:
+    p = subparsers.add_parser("facts", help="list every figure of the report as a fact table")
+    p.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="report text file (UTF-8, one paragraph a line)")
+    p.add_argument("--csv", nargs="?", const="-", metavar="PATH", help="write CSV to PATH (stdout without PATH)")
+    p.add_argument("--grep", metavar="TEXT", help="keep facts whose subject, actor or sentence contains TEXT")
+    p.add_argument("--stats", action="store_true", help="print counts per kind and unattributed figures")
+    p.add_argument("--sqlite", metavar="PATH", help="also write the table to a SQLite file")
+    p.set_defaults(func=cmd_facts)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m qa", description="Exact-figure QA over a Chinese report")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    _add_facts(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

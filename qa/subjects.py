@@ -1,0 +1,202 @@
+"""Text heuristics behind the fact table: clauses, actors, subjects and comparisons.
+
+All rules are about the grammar of report prose, never about one sentence of one report:
+
+* an *actor* is a noun phrase at the start of a clause that ends with an agency suffix
+  (机关, 法院, 法庭, 局, 海关, 部门, 总队, 中心, 机构 …) and does not start with a verb,
+  adverb or preposition (jieba POS tags decide that, so 进一步完善分中心 is no actor);
+* a *subject* is the text between the clause start (or the previous figure) and the figure,
+  with scope/time words, totalisers (共, 累计, 达到 …), comparisons (同比增长 …) and the
+  ranking verb stripped; when that text is empty or only a verb, the noun written after
+  the figure is the subject (成立8支服务队 -> 服务队);
+* a *comparison* is 同比/环比/较2019年/比上年 + 增长/下降/… or 净增/净减 right before the figure.
+
+>>> clause_actor("2020年，全市法院新收案件9079件")
+('全市法院', 6, 10)
+>>> clause_actor("进一步完善分中心布局") is None
+True
+>>> split_comparison("新收案件9079件，同比增长")
+('新收案件9079件，', '同比增长')
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import jieba
+import jieba.posseg as pseg
+
+jieba.setLogLevel(logging.INFO)  # the dictionary-building chatter is DEBUG on stderr
+
+ACTOR_SUFFIXES = (
+    "机关", "法院", "法庭", "检察院", "分院", "海关", "部门", "总队", "支队", "大队", "中心", "机构",
+    "委员会", "委", "办公厅", "办公室", "政府", "代办处", "办事处", "评审庭", "协会", "联盟", "局",
+    "总署", "媒体", "区", "厅", "院",
+)
+_ACTOR_RE = re.compile("|".join(sorted(ACTOR_SUFFIXES, key=len, reverse=True)))
+_LEAD_TIME = re.compile(r"^(?:(?:19|20)\d\d年(?:\d{1,2}月)?(?:以来|底|末)?|全年|年内|同时|此外|另外|其中)[，,]?")
+_PUNCT = set("，,：:。；;！!？?、")
+_FUNCTION_WORDS = frozenset("和 与 及 或 并 且 对 在 为 被 将 已 是 向 从".split())
+_CLAUSE_SEP = re.compile(r"[，,：:]")
+_SENTENCE = re.compile(r"[^。；！？!?;\n]+[。；！？!?;]*")
+_PROTECTED = re.compile(r"《[^《》\n]{0,80}》|“[^“”\n]{0,60}”|（[^（）\n]{0,30}）|\([^()\n]{0,30}\)")
+_LEAD_WORDS = re.compile(
+    r"^(?:(?:19|20)\d\d年(?:\d{1,2}月)?|全年|全市|我市|本市|全省|全区|全国|其中|同时|此外|另外|"
+    r"共计|合计|累计|总计|共|分别|先后|的|和|与|及|并|[、，,\s])+"
+)
+_TRAIL_WORDS = re.compile(r"(?:达到|达|共计|合计|累计|总计|共|为|是|约|超过|逾|分别为|分别|为期|计|连续|[、，,\s])+$")
+_RANK_TAIL = re.compile(
+    r"(?:在[^，。；]{1,12}中)?(?:位居|位列|名列|排名|排在|居|排|列)(?:全国|全省|全市|全球|世界|同类城市)?$"
+)
+_COMPARISON = re.compile(
+    r"(?:分别)?((?:同比|环比|较(?:上年同期|上年|去年|(?:19|20)\d\d年同期|(?:19|20)\d\d年)?"
+    r"|比(?:上年|去年|(?:19|20)\d\d年)|与(?:上年|去年|(?:19|20)\d\d年)相比)?"
+    r"(?:增长|增加|下降|减少|提高|提升|上升|降低|回落)了?|净增|净减)$"
+)
+# Nouns too generic to stand alone as a subject: 总量位居全国第四 -> "<previous subject>总量".
+GENERIC_NOUNS = frozenset({"总量", "数量", "总数", "规模", "总额", "增幅", "增速"})
+_NOUNISH = ("n", "vn", "j", "l", "s", "nr", "ns", "nt", "nz", "an", "i", "eng")
+_STOP_FLAGS = ("p", "c", "d", "r", "u", "ul", "uz", "ug", "uv", "ud", "f", "y")
+
+
+def _tags(text: str) -> list[tuple[str, str]]:
+    return [(w, f) for w, f in pseg.cut(text)]
+
+
+def _is_nounish(flag: str) -> bool:
+    return flag.startswith("n") or flag in _NOUNISH
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences split after 。；！？ (separator kept), surrounding spaces trimmed."""
+    spans = []
+    for m in _SENTENCE.finditer(text):
+        start, end = m.span()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            spans.append((start, end))
+    return spans
+
+
+def clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Clauses of text[start:end] split on ，： (not inside 《》, quotes or parentheses)."""
+    protected = [m.span() for m in _PROTECTED.finditer(text, start, end)]
+    cuts = [m.end() for m in _CLAUSE_SEP.finditer(text, start, end) if not any(a < m.start() < b for a, b in protected)]
+    bounds = [start, *cuts, end]
+    spans = []
+    for a, b in zip(bounds, bounds[1:]):
+        while b > a and (text[b - 1] in _PUNCT or text[b - 1].isspace()):
+            b -= 1  # the separator is not part of the clause's words
+        if a < b:
+            spans.append((a, b))
+    return spans
+
+
+def _valid_actor(phrase: str) -> bool:
+    if len(phrase) > 25 or re.search(r"[、，,“”《》\s\d]", phrase):
+        return False
+    tags = _tags(phrase)
+    if not tags or tags[0][1][0] in "vdprcuf" or tags[0][1] == "m":
+        return False  # 推进…中心 / 进一步完善分中心 / 通过…媒体 are not actors
+    return not any(f == "d" or f.startswith("u") for _, f in tags)
+
+
+def _name_start(phrase: str) -> int:
+    """Offset where the organisation name starts: 充分利用国家知识产权局 -> 国家知识产权局."""
+    tags, pos, offsets = _tags(phrase), 0, []
+    for word, flag in tags:
+        offsets.append((pos, word, flag))
+        pos += len(word)
+    org = next((i for i, (_, _, f) in enumerate(offsets) if f == "nt"), None)
+    if org is None:
+        return 0
+    start = org
+    while start > 0 and (offsets[start - 1][2] in ("ns", "nt", "m", "j") or offsets[start - 1][1] in ("市", "全市", "我市")):
+        start -= 1
+    return offsets[start][0]
+
+
+def clause_actor(clause: str) -> tuple[str, int, int] | None:
+    """The actor named at the start of ``clause``: (name, start, end) or None.
+
+    The first agency suffix whose prefix is a valid noun phrase wins, then the name is
+    extended over noun-only continuations (国家知识产权局 + 天津专利代办处).
+    """
+    lead = _LEAD_TIME.match(clause)
+    base = lead.end() if lead else 0
+    head = clause[base:base + 30]
+    for m in _ACTOR_RE.finditer(head):
+        if not _valid_actor(head[:m.end()]):
+            continue
+        end = m.end()
+        for nxt in _ACTOR_RE.finditer(head, end):
+            tail = head[end:nxt.end()]
+            if tail and all(_is_nounish(f) or f == "m" for _, f in _tags(tail)) and not re.search(r"[、，,]", tail):
+                end = nxt.end()
+            else:
+                break
+        begin = _name_start(head[:end])
+        return head[begin:end], base, base + end
+    return None
+
+
+def split_comparison(left: str) -> tuple[str, str | None]:
+    """Split a trailing comparison (同比增长, 较2019年增长, 净增) off the text before a figure."""
+    m = _COMPARISON.search(left)
+    if not m:
+        return left, None
+    return left[:m.start()], m.group(1)
+
+
+def clean_left(left: str, *, rank: bool = False) -> str:
+    """Strip scope/time words at the start and totalisers/ranking verbs at the end."""
+    text = _TRAIL_WORDS.sub("", left)
+    if rank:
+        text = _TRAIL_WORDS.sub("", _RANK_TAIL.sub("", text))
+    return _LEAD_WORDS.sub("", text).strip()
+
+
+def is_verb_only(text: str) -> bool:
+    """True when ``text`` names nothing (no noun-like token): 成立, 聘请覆盖, 对."""
+    return not any(_is_nounish(f) for _, f in _tags(text))
+
+
+def noun_after(segment: str) -> tuple[str, int]:
+    """The noun phrase written right after a figure, and how many chars of ``segment`` it uses.
+
+    Stops before a main-clause verb, a preposition/conjunction or adverb; a verb is kept
+    when it starts the phrase, introduces a relative clause (专家组成的…专家组) or is
+    followed only by the head noun (商标受理窗口).
+
+    >>> noun_after("服务队")
+    ('服务队', 3)
+    >>> noun_after("专利审查员作为技术调查官")
+    ('专利审查员', 5)
+    """
+    lead = len(segment) - len(segment.lstrip("的 "))
+    body = segment[lead:].rstrip("".join(_PUNCT) + " ")
+    tags = _tags(body)
+    if not tags or tags[0][0][0] in _PUNCT or tags[0][0] in _FUNCTION_WORDS or tags[0][1][0] in "pcu":
+        return "", 0  # 128.4%和35.6% / 100家次、实地检查…: nothing is named after the figure
+    if tags[0][1] == "v":  # 第5年举办…大赛, 1.5亿支持: the figure qualifies an action
+        phrase = body[:20].rstrip("的、 ")
+        return phrase, lead + len(phrase)
+    used = len(tags[0][0])  # the first word is taken whatever its tag (jieba tags 批次 as d)
+    for k in range(1, len(tags)):
+        word, flag = tags[k]
+        nxt = tags[k + 1] if k + 1 < len(tags) else None
+        if flag[0] in "pcdr" or flag in _STOP_FLAGS or word in _FUNCTION_WORDS or word[0] in _PUNCT and word != "、":
+            break
+        if nxt is not None and nxt[0] in ("了", "着", "过"):
+            break  # 商品启动了…: an aspect particle marks the main verb
+        if flag == "v":
+            head_only = nxt is not None and k + 2 == len(tags) and _is_nounish(nxt[1])
+            if not (nxt and nxt[0] == "的") and not head_only:
+                break
+        used += len(word)
+    phrase = body[:used].rstrip("的、 ")
+    return phrase, (lead + len(phrase) if phrase else 0)
