@@ -17,6 +17,7 @@ is the first year named in the introduction (section 0), or the most frequent ye
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field, fields
@@ -29,6 +30,7 @@ from qa.subjects import (
 )
 
 EXTRACTOR_VERSION = "1.0"
+log = logging.getLogger(__name__)
 _MONEY_WORDS = re.compile("资金|金额|款|经费|费用|收入|融资|投资|案值|罚没|支持")
 
 
@@ -106,6 +108,8 @@ def extract_facts(document: Document) -> list[Fact]:
     for d in drafts:
         values = dict(d.values, id=rename[d.id], base_fact_id=rename.get(d.base_fact_id))
         facts.append(Fact(**values))
+    for fact in unattributed(facts):
+        log.warning("no subject for %s %s in %s", fact.id, fact.figure_text, fact.sentence)
     return facts
 
 

@@ -150,7 +150,12 @@ def _is_set_description(text: str, start: int, end: int, value: Decimal) -> bool
 
 
 def _scan(text: str, *, whole: bool):
-    """Yield every quantity; ``whole`` relaxes the label rules for a single figure string."""
+    """Yield every quantity; ``whole`` relaxes the label rules for a single figure string.
+
+    Written by hand: cn2an converts numerals (and is used for them in `_num_value`), but no
+    library finds figures in running text with their measure word, 余/近 qualifiers and the
+    label rules of report prose (titles, quoted names, editions, dates).
+    """
     labels = [] if whole else label_spans(text)
     pos = 0
     while (m := _CORE.search(text, pos)) is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from index.corpus import parse_document
 from qa.facts import extract_facts, unattributed
@@ -196,3 +198,21 @@ def test_adjacent_figures_share_a_subject_and_year_defaults():
     # without a year in the introduction the report year is the most frequent one
     doc = parse_document("报告。\n一、甲\n2019年审结8件。\n二、乙\n受理案件12件。\n", doc_id="y")
     assert [f.year for f in extract_facts(doc)] == [2019, 2019]
+
+
+_ALPHABET = "0123456789.万亿余近约第位件元%，。；“”《》（）年十三五个人次和的在中全市局法院分别较同比增长净增达到共计、\n一二"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=_ALPHABET, min_size=1, max_size=80))
+def test_any_text_keeps_exact_offsets(text):
+    try:
+        doc = parse_document(text, doc_id="fuzz")
+    except ValueError:  # empty document
+        return
+    facts = extract_facts(doc)
+    ids = {f.id for f in facts}
+    for f in facts:
+        assert doc.text[f.start:f.end] == f.figure_text
+        assert doc.text[f.sentence_start:f.sentence_end] == f.sentence
+        assert f.base_fact_id is None or f.base_fact_id in ids
