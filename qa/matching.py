@@ -1,11 +1,12 @@
 """Score facts and sentences of the report against a question's intent.
 
-A fact scores by how much of the question's content its local context covers
-(the clause holding the figure first, then its sentence, subject and actor),
-weighted by rarity (idf over sentences), then by whether its kind, unit, actor
-and year fit what was asked, plus a share of the hybrid retrieval score of the
-chunk it sits in. Everything is substring matching over the report's own text,
-so it works for any report of the same kind.
+A fact scores by how much of the question's content its surroundings cover,
+nearest first: the segment between its neighbouring figures (plus its subject),
+then its clause, sentence (plus its actor) and paragraph. Terms are weighted by
+rarity (idf over sentences) and phrases the question shares word for word with
+the text count extra. Words of the fact's own subject that the question does not
+mention count against it. Everything is substring matching over the report's own
+text, so it works for any report of the same kind.
 """
 
 from __future__ import annotations
@@ -19,18 +20,29 @@ from typing import Iterable, Sequence
 from qa.lexicon import ACTORS, SYNONYMS
 from qa.question import Intent
 
+_PARTICLE_END = set("里了们到上中下内过来去着的得地呢吗")
+_PARTICLE_START = set("能要会被把在给让将已都也还就再所")
 _CLAUSE_BREAK = re.compile(r"[，；。：！？,;:]")
 RETRIEVAL_WEIGHT = 0.25  # share of the fused retrieval score in a fact's score (chosen on the eval set)
+LEVELS = (1.0, 0.8, 0.6, 0.2)  # segment, clause, sentence, paragraph
+SYNONYM_FACTOR = 0.85  # a report word the user's word stands for counts a little less than the word itself
+SUBJECT_PENALTY = 0.4  # how much a figure loses when none of its own words were asked about
 
 
 @dataclass(frozen=True)
 class Context:
-    """The texts around a figure or sentence that a question is matched against."""
+    """The texts around a figure (or a sentence), nearest first."""
 
+    segment: str
     clause: str
     sentence: str
     paragraph: str
-    actor: str = ""
+
+    def level(self, word: str) -> float:
+        for weight, text in zip(LEVELS, (self.segment, self.clause, self.sentence, self.paragraph)):
+            if word in text:
+                return weight
+        return 0.0
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,8 @@ class Vocabulary:
     def __init__(self, sentences: Sequence[str], full_text: str) -> None:
         self.sentences = list(sentences)
         self.full_text = full_text
-        self._idf = lru_cache(maxsize=8192)(self._compute_idf)
+        self._idf = lru_cache(maxsize=16384)(self._compute_idf)
+        self.unknown_idf = math.log(1.0 + len(self.sentences))  # a word the report never uses weighs most
 
     def _compute_idf(self, word: str) -> float:
         df = sum(1 for s in self.sentences if word in s)
@@ -85,41 +98,75 @@ def expansions(token: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def coverage(core_terms: Iterable[str], context: Context, vocab: Vocabulary) -> tuple[float, tuple[str, ...]]:
+def _options(term: str, vocab: Vocabulary) -> tuple[tuple[str, float], ...]:
+    known = [(o, 1.0 if o == term else SYNONYM_FACTOR) for o in expansions(term) if vocab.covers(o)]
+    if not known and len(term) >= 2:
+        # jieba sometimes glues a particle onto a word ("库里", "能办", "办到"): try the word without it
+        parts = ([term[:-1]] if term[-1] in _PARTICLE_END else []) + ([term[1:]] if term[0] in _PARTICLE_START else [])
+        for part in parts:
+            known += [(o, SYNONYM_FACTOR) for o in expansions(part) if vocab.covers(o)]
+    return tuple(dict.fromkeys(known))
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """The question's terms and phrases, each with its weight and the report words it may match."""
+
+    rows: tuple[tuple[str, float, tuple[tuple[str, float], ...]], ...]  # (term, weight, ((option, factor), ...))
+    total: float
+    options: frozenset[str]
+
+    @classmethod
+    def build(cls, terms: Sequence[str], vocab: Vocabulary, *, boost: Iterable[str] = ()) -> "QueryTerms":
+        boost = set(boost)
+        rows, options = [], set()
+        terms = list(dict.fromkeys(terms))
+        for term in terms:
+            opts = _options(term, vocab)
+            weight = max((vocab.idf(o) for o, _ in opts), default=vocab.unknown_idf)
+            rows.append((term, weight * (2.0 if term in boost else 1.0), opts))
+            options.update(o for o, _ in opts)
+        for a, b in zip(terms, terms[1:]):  # a phrase written as in the report counts once more
+            phrase = a + b
+            if len(phrase) >= 3 and vocab.covers(phrase):
+                rows.append((phrase, 0.5 * (vocab.idf(a) + vocab.idf(b)), ((phrase, 1.0),)))
+        return cls(tuple(rows), sum(r[1] for r in rows), frozenset(options))
+
+
+def coverage(query: QueryTerms, context: Context, vocab: Vocabulary,
+             own_tokens: Sequence[str] = ()) -> tuple[float, tuple[str, ...]]:
     """Share (idf-weighted) of the question's terms found near the candidate, and the missing ones.
 
-    A term found in the clause counts fully, in the sentence 0.7, in the paragraph 0.4.
-    A term the report never uses (nor any word it stands for) counts as missing at full weight.
+    >>> vocab = Vocabulary(["审结8820件。", "新收案件9079件。"], "审结8820件。新收案件9079件。")
+    >>> q = QueryTerms.build(["审结"], vocab)
+    >>> coverage(q, Context("审结8820件", "审结8820件", "", ""), vocab)[0]
+    1.0
     """
-    total = found = 0.0
+    found = 0.0
     missing = []
-    for term in core_terms:
-        options = expansions(term)
-        known = [o for o in options if vocab.covers(o)]
-        weight = max((vocab.idf(o) for o in known), default=vocab.idf("\u2205"))
-        total += weight
-        place = 0.0
-        for option in known:
-            if option in context.clause or option in context.actor:
-                place = 1.0
-                break
-            if option in context.sentence:
-                place = max(place, 0.7)
-            elif option in context.paragraph:
-                place = max(place, 0.4)
+    for term, weight, options in query.rows:
+        place = max((context.level(o) * f for o, f in options), default=0.0)
         found += weight * place
         if place == 0.0:
             missing.append(term)
-    return (found / total if total else 0.0), tuple(missing)
+    share = found / query.total if query.total else 0.0
+    if own_tokens:  # the figure's own words (its segment and subject) that the question does not mention
+        own = sum(vocab.idf(t) for t in own_tokens)
+        unasked = sum(vocab.idf(t) for t in own_tokens
+                      if not any(t in o or (len(o) > 1 and o in t) for o in query.options))
+        share *= 1.0 - SUBJECT_PENALTY * (unasked / own if own else 0.0)
+    return share, tuple(missing)
 
 
 def unit_fits(unit: str, wanted: frozenset[str]) -> bool:
     return not wanted or unit in wanted or any(unit.endswith(w) for w in wanted)
 
 
-def kind_factor(intent: Intent, kind: str, unit: str) -> tuple[float, str]:
+def kind_factor(intent: Intent, kind: str, unit: str, comparison: str | None = None,
+                text: str = "") -> tuple[float, str]:
     """How well a fact's kind and unit fit what was asked (1.0 = fits)."""
-    growth, rank = kind in ("growth_rate", "growth", "change"), kind == "rank"
+    growth = kind == "growth_rate" or bool(comparison)
+    rank = kind == "rank" or text.startswith("第")
     if intent.asked == "growth":
         return (1.0, "") if growth else (0.35, "not a growth figure")
     if intent.asked == "rank":
@@ -127,29 +174,26 @@ def kind_factor(intent: Intent, kind: str, unit: str) -> tuple[float, str]:
     if growth or rank:
         return 0.3, f"{kind} but a {intent.asked} was asked"
     if intent.asked == "money":
-        return (1.0, "") if unit.endswith("元") else (0.4, "not money")
+        return (1.0, "") if kind == "money" or unit.endswith("元") else (0.4, "not money")
+    if kind == "money" and "元" in intent.units:
+        return 1.1, ""
     if not unit_fits(unit, intent.units):
-        return 0.45, f"unit {unit} not in {sorted(intent.units)}"
+        return 0.3, f"unit {unit or '-'} not in {sorted(intent.units)}"
+    if kind == "duration" and not intent.units:
+        return 0.6, "a duration, not asked"
     return (1.1, "") if intent.units else (1.0, "")
 
 
-def actor_factor(intent: Intent, context: Context) -> float:
+def actor_factor(intent: Intent, actor_text: str) -> float:
     if not intent.actors:
         return 1.0
-    text = context.actor + context.sentence + context.paragraph[:40]
-    hits = sum(any(alias in text for alias in ACTORS[a]) for a in intent.actors)
+    hits = sum(any(alias in actor_text for alias in ACTORS[a]) for a in intent.actors)
     return 1.15 if hits else 0.6
 
 
-def year_ok(intent: Intent, fact_year: int | None, sentence: str, report_year: int | None) -> bool:
+def year_ok(intent: Intent, fact_year: int | None, sentence: str) -> bool:
     """A year in the question must be the fact's year or written in its sentence."""
-    for year in intent.years:
-        year = (report_year - 1) if year == -1 and report_year else year
-        if year <= 0:
-            continue
-        if fact_year != year and str(year) not in sentence:
-            return False
-    return True
+    return all(fact_year == year or str(year) in sentence for year in intent.years)
 
 
 def rank_matches(matches: Iterable[Match]) -> list[Match]:

@@ -15,7 +15,7 @@ import cn2an
 import jieba.posseg as posseg
 
 from qa.lexical import tokenize
-from qa.lexicon import (ACTORS, FIGURE_PATTERN, FOLLOWUP_START, GROWTH_PATTERN, MONEY_WORDS, PEOPLE_WORDS,
+from qa.lexicon import (ACTORS, NAME_PATTERN, RATE_PATTERN, DURATION_PATTERN, DURATION_UNITS, FIGURE_PATTERN, FOLLOWUP_START, GROWTH_PATTERN, MONEY_WORDS, PEOPLE_WORDS,
                         RANK_PATTERN, SYNONYMS, TEXT_PATTERN, UNIT_GROUPS)
 
 ASKED = ("count", "money", "growth", "rank", "text")
@@ -42,12 +42,15 @@ class Intent:
     query: str  # text used for retrieval (with follow-up context folded in)
     asked: str  # one of ASKED
     terms: tuple[str, ...]  # content tokens, expanded with report vocabulary
-    core_terms: tuple[str, ...]  # content tokens as the user wrote them
+    core_terms: tuple[str, ...]  # content words as the user wrote them (jieba precise mode)
+    boost_terms: tuple[str, ...] = ()  # what is counted or asked about, and a follow-up's own words
+    counted: tuple[str, ...] = ()  # the noun after 多少/几 + measure word: the figure must count it
     units: frozenset[str] = frozenset()
     actors: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
     places: tuple[str, ...] = ()  # place names in the question
     wants_two: bool = False
+    parts: tuple["Intent", ...] = ()  # one sub-question per figure asked ("审结多少件，同比增长多少")
     is_followup: bool = False
     previous_answer: str = ""  # the assistant's last answer, for follow-ups
     numbers_in_question: tuple[str, ...] = field(default=())
@@ -60,8 +63,6 @@ def _years(text: str) -> tuple[int, ...]:
         if not raw.isdigit():
             raw = "".join(str("〇一二三四五六七八九".index(ch)) if ch in "〇一二三四五六七八九" else "0" for ch in raw)
         years.append(int(raw))
-    if re.search(r"去年|上一年|上年", text):
-        years.append(-1)  # relative: resolved against the report year by the matcher
     return tuple(dict.fromkeys(years))
 
 
@@ -97,15 +98,25 @@ def detect_units(text: str) -> frozenset[str]:
     units: set[str] = set()
     for match in _MEASURE.finditer(text):
         word = match.group(2)
-        if word == "个" and text[match.end():match.end() + 1] == "人":  # 几个人 counts people
-            word = "人"
+        if word == "个":
+            following = text[match.end():match.end() + 1]
+            if following == "人":  # 几个人 counts people
+                word = "人"
+            elif following == "月":
+                word = "个月"
+            else:  # 个 is the everyday classifier for anything: no constraint
+                continue
         units.update(next((g for g in UNIT_GROUPS if word in g), {word}))
     asks_amount = re.search(r"多少|几", text)
     after = text[asks_amount.end():] if asks_amount else ""
     if not units and any(w in after for w in PEOPLE_WORDS):
         units.update({"名", "人", "人次"})
-    if any(w in text for w in MONEY_WORDS):
+    if not units and any(w in text for w in MONEY_WORDS):  # an explicit measure word ("多少笔") wins
         units.add("元")
+    if re.search(RATE_PATTERN, text) and not re.search(GROWTH_PATTERN, text):
+        units.add("%")
+    if re.search(DURATION_PATTERN, text):
+        units.update(DURATION_UNITS)
     return frozenset(units)
 
 
@@ -114,7 +125,9 @@ def detect_asked(text: str, units: frozenset[str]) -> str:
         return "rank"
     if re.search(GROWTH_PATTERN, text):
         return "growth"
-    wants_figure = re.search(FIGURE_PATTERN, text) is not None
+    if re.search(NAME_PATTERN, text) and not re.search(r"多少|第几|百分之几", text):
+        return "text"
+    wants_figure = re.search(FIGURE_PATTERN + "|" + DURATION_PATTERN, text) is not None
     if not wants_figure and re.search(TEXT_PATTERN, text):
         return "text"
     if units == {"元"}:
@@ -148,16 +161,86 @@ def _is_elliptical(question: str, tokens: Sequence[str]) -> bool:
     return len(stripped) <= 6 or not content
 
 
-def understand(question: str, history: Sequence[Turn] = ()) -> Intent:
+_ASK = re.compile(r"百分之几|第几|多少|几")
+_JOINER = re.compile(r"[，,、；;]|以及|还有|并且|和|及|与")
+
+
+def split_parts(text: str) -> list[str]:
+    """Cut a question asking for several figures into one question per figure.
+
+    >>> split_parts("全市法院审结多少件，同比增长多少？")
+    ['全市法院审结多少件', '同比增长多少？']
+    >>> split_parts("批准逮捕了多少件多少人")
+    ['批准逮捕了多少件', '多少人']
+    >>> split_parts("有效发明专利数量和增速分别是多少")
+    ['有效发明专利数量分别是多少', '增速分别是多少']
+    """
+    asks = list(_ASK.finditer(text))
+    if len(asks) == 1 and "分别" in text[: asks[0].start()]:
+        head, tail = text[: text.index("分别")], text[text.index("分别"):]
+        items = [i for i in re.split(r"和|、|及|与|以及", head) if i.strip()]
+        return [i + tail for i in items] if len(items) >= 2 else [text]
+    if len(asks) < 2:
+        return [text]
+    parts, start = [], 0
+    for ask, following in zip(asks, asks[1:]):
+        measure = _MEASURE.match(text, ask.start())
+        cut = measure.end() if measure else ask.end()
+        joiner = _JOINER.search(text, ask.end(), following.start())
+        if joiner:
+            cut = joiner.start()
+        parts.append(text[start:cut])
+        start = joiner.end() if joiner else cut
+    parts.append(text[start:])
+    return [p.strip(" ，,、；;") for p in parts if p.strip(" ，,、；;")]
+
+
+def counted_things(text: str) -> tuple[str, ...]:
+    """Words naming what is counted: the noun after 多少/几 and a measure word ("多少名专家" -> 专家)."""
+    found = []
+    for match in re.finditer(r"(?:多少|几)(?:个|名|件|起|家|项|位|支|条|批次?|次|种)?([^，,。？?！!、的了呢吗]{1,8})", text):
+        found += tokenize(match.group(1), search=False)[:2]
+    return tuple(dict.fromkeys(found))
+
+
+def asked_things(text: str) -> tuple[str, ...]:
+    """Nouns right before the question word: "工资多少" -> 工资, "局长是谁" -> 局长."""
+    found = []
+    for match in re.finditer(r"([\u4e00-\u9fff]{1,8}?)(?:的)?(?:是|有|为|达|共|一共|总共|大概|大约)*(?:多少|几|谁|什么|哪)", text):
+        words = [w for w in posseg.cut(match.group(1)) if w.word.strip()]
+        if words and words[-1].flag.startswith("n") and words[-1].word in tokenize(words[-1].word, search=False):
+            found.append(words[-1].word.lower())
+    return tuple(found)
+
+
+def _sub_intents(text: str, context: str = "") -> tuple[Intent, ...]:
+    pieces = split_parts(text)
+    if len(pieces) < 2:
+        return ()
+    lead = context or _ASK.sub("", _MEASURE.sub("", pieces[0]))
+    lead_actors = " ".join(a for c in detect_actors(pieces[0]) for a in ACTORS[c][:1])
+    parts = []
+    for i, piece in enumerate(pieces):
+        if i and (_is_elliptical(piece, tokenize(piece)) or len(tokenize(piece)) <= 3):
+            piece = f"{lead} {piece}"
+        elif i and not detect_actors(piece):
+            piece = f"{lead_actors} {piece}"
+        elif context:
+            piece = f"{context} {piece}"
+        parts.append(understand(piece, split=False))
+    return tuple(parts)
+
+
+def understand(question: str, history: Sequence[Turn] = (), *, split: bool = True) -> Intent:
     """Read a (cleaned) question and, for follow-ups, the last user turn of the history."""
     text = _normalise_numerals(question)
-    tokens = tokenize(text)
+    tokens = tokenize(text, search=False)
     units = detect_units(text)
     asked = detect_asked(text, units)
     actors = detect_actors(text)
     previous_user = next((t.content for t in reversed(history) if t.role == "user" and t.content.strip()), "")
     previous_answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
-    query, followup = text, False
+    query, followup, own, earlier = text, False, (), ""
     if previous_user and _is_elliptical(question, tokens):
         followup = True
         earlier = _normalise_numerals(previous_user)
@@ -172,12 +255,14 @@ def understand(question: str, history: Sequence[Turn] = ()) -> Intent:
             units = earlier_units if earlier_asked == "count" else units
         query = f"{earlier} {text}"
         actors = actors or detect_actors(earlier)
-        tokens = tokenize(query)
-    wants_two = (len(re.findall(r"多少|几", text)) >= 2 or "分别" in text or "各" in text
-                 or (asked == "growth" and re.search(r"(多少|几)[件起名人个家项元]", text) is not None))
+        own = tokens
+        tokens = tokenize(query, search=False)
+    parts = _sub_intents(text, earlier) if split else ()
     return Intent(
-        question=question, query=query, asked=asked, terms=expand_terms(tokens, query), core_terms=tuple(tokens),
-        units=units, actors=actors, years=_years(text), places=places(text), wants_two=wants_two,
+        question=question, query=query, asked=asked, terms=expand_terms(tokenize(query), query),
+        core_terms=tuple(tokens), boost_terms=tuple(dict.fromkeys((*own, *counted_things(text), *asked_things(text)))),
+        counted=counted_things(text),
+        units=units, actors=actors, years=_years(text), places=places(text), wants_two=len(parts) > 1, parts=parts,
         is_followup=followup, previous_answer=previous_answer if followup else "",
         numbers_in_question=tuple(re.findall(r"\d+(?:\.\d+)?", text)),
     )

@@ -15,12 +15,15 @@ from typing import Sequence
 from index.chunking import Chunk
 from index.corpus import Document, Passage
 from qa.answering import Answer, AnswerFigure, Citation, compose_found, compose_refusal
-from qa.matching import (RETRIEVAL_WEIGHT, Context, Match, Vocabulary, actor_factor, clause_around, coverage,
-                         kind_factor, rank_matches, year_ok)
+from qa.lexical import tokenize
+from qa.matching import (RETRIEVAL_WEIGHT, Context, Match, QueryTerms, Vocabulary, actor_factor, clause_around,
+                         coverage, expansions, kind_factor, rank_matches, year_ok)
 from qa.numbers import find_quantities
 from qa.question import Intent
 from qa.retrieval import RetrievalResult
 
+_DELTA = re.compile(r"新增|净增|增加|增长")
+_DELTA_ASKED = re.compile(r"新增|净增|增加|增长|新|涨|多了|变化")
 FACT_MIN_SCORE = 0.62  # below this the best fact is not trusted (calibrated on the eval set)
 FACT_MIN_COVERAGE = 0.5
 TEXT_MIN_SCORE = 0.62
@@ -58,9 +61,15 @@ class Reasoner:
         self._chunk_starts = [c.start for c in self.chunks]
         self._passage_starts = [p.start for p in document.passages]
         self._by_id = {f.id: f for f in self.facts}
+        self.segments = self._segments()
         self.contexts = [self._fact_context(f) for f in self.facts]
-        report_years = [f.year for f in self.facts if getattr(f, "year", None)]
-        self.report_year = max(set(report_years), key=report_years.count) if report_years else None
+        self.actor_texts = [(f.actor or "") + f.sentence + self.passage_at(f.start).text[:40] for f in self.facts]
+        self.own_tokens = [self._own_tokens(f) for f in self.facts]
+        self.is_delta = [bool(f.comparison) or bool(_DELTA.search(self.segments[f.id])) for f in self.facts]
+        self.sentence_contexts = [Context(s.text, s.text, f"{s.text} {self.topic(s.passage)}", s.passage.text)
+                                  for s in self.sentences]
+        self.sentence_chunks = [tuple(c.id for c in self.chunks if c.start < s.end and s.start < c.end)
+                                for s in self.sentences]
 
     # -- lookups -------------------------------------------------------------------------
     def chunk_at(self, position: int) -> Chunk:
@@ -69,16 +78,44 @@ class Reasoner:
     def passage_at(self, position: int) -> Passage:
         return self.document.passages[max(0, bisect.bisect_right(self._passage_starts, position) - 1)]
 
+    def _segments(self) -> dict[str, str]:
+        """Per fact, the text of its clause between the neighbouring figures ("、86名专家组成的……专家库").
+
+        The segment starts after the previous figure of the clause and ends before the
+        next one, so words written just before or just after a figure stay with it.
+        """
+        segments = {}
+        for fact in self.facts:
+            passage = self.passage_at(fact.start)
+            clause = clause_around(passage.text, fact.start - passage.start, fact.end - passage.start)
+            c_start = passage.text.find(clause, max(0, fact.start - passage.start - len(clause))) + passage.start
+            c_end = c_start + len(clause)
+            before = max((f.end for f in self.facts if c_start <= f.end <= fact.start), default=c_start)
+            after = min((f.start for f in self.facts if fact.end <= f.start < c_end), default=c_end)
+            segments[fact.id] = self.document.text[before:after]
+        return segments
+
+    def _own_tokens(self, fact) -> tuple[str, ...]:
+        """Words of a figure's segment and subject, without any figure in it."""
+        text = f"{self.segments[fact.id]} {fact.subject or ''}"
+        for q in find_quantities(text):
+            text = text.replace(q.text, " ")
+        return tuple(t for t in dict.fromkeys(tokenize(text, search=False)) if not t.isdigit())
+
     def _fact_context(self, fact) -> Context:
         passage = self.passage_at(fact.start)
-        local = passage.text
-        clause = clause_around(local, fact.start - passage.start, fact.end - passage.start)
-        extra = [fact.subject or "", fact.actor or ""]
+        clause = clause_around(passage.text, fact.start - passage.start, fact.end - passage.start)
+        near = [self.segments[fact.id], fact.subject or ""]
         base = self._by_id.get(getattr(fact, "base_fact_id", None))
         if base is not None:  # a growth rate is about what its base figure counts
-            bp = self.passage_at(base.start)
-            extra.append(clause_around(bp.text, base.start - bp.start, base.end - bp.start))
-        return Context(clause=clause, sentence=fact.sentence, paragraph=local, actor=" ".join(extra))
+            near.append(self.segments[base.id])
+        return Context(segment=" ".join(near), clause=clause,
+                       sentence=f"{fact.sentence} {fact.actor or ''} {self.topic(passage)}", paragraph=passage.text)
+
+    def topic(self, passage: Passage) -> str:
+        """A paragraph's first sentence: reports open a paragraph with the topic its figures are about."""
+        match = _SENTENCE.match(passage.text)
+        return match.group(0) if match else ""
 
     # -- scoring -------------------------------------------------------------------------
     def _retrieval_share(self, retrieved: RetrievalResult) -> dict[int, float]:
@@ -87,15 +124,23 @@ class Reasoner:
 
     def rank_facts(self, intent: Intent, retrieved: RetrievalResult) -> list[Match]:
         share = self._retrieval_share(retrieved)
+        query = QueryTerms.build(intent.core_terms, self.vocab, boost=intent.boost_terms)
         focus = {f.id for f in self.facts if intent.previous_answer and f.figure_text in intent.previous_answer}
         focus_sentences = {self._by_id[i].sentence_start for i in focus}
+        counted = [t for t in intent.counted if self.vocab.covers(t)]
         matches = []
         for i, (fact, ctx) in enumerate(zip(self.facts, self.contexts)):
-            cov, missing = coverage(intent.core_terms, ctx, self.vocab)
-            kind, why = kind_factor(intent, fact.kind, fact.unit)
-            score = cov * kind * actor_factor(intent, ctx)
+            cov, missing = coverage(query, ctx, self.vocab, self.own_tokens[i])
+            kind, why = kind_factor(intent, fact.kind, fact.unit, fact.comparison, fact.figure_text)
+            score = cov * kind * actor_factor(intent, self.actor_texts[i])
             reasons = [r for r in (why, f"missing {'/'.join(missing)}" if missing else "") if r]
-            if not year_ok(intent, fact.year, fact.sentence, self.report_year):
+            if counted and not any(o in ctx.segment for term in counted for o in expansions(term)):
+                score *= 0.7
+                reasons.append("counts something else")
+            if self.is_delta[i] and intent.asked in ("count", "money") and not _DELTA_ASKED.search(intent.question):
+                score *= 0.5  # "新增4家" answers "新增了多少", not "一共有多少"
+                reasons.append("an increase, not a total")
+            if not year_ok(intent, fact.year, fact.sentence):
                 score *= 0.3
                 reasons.append("other year")
             if focus:
@@ -109,14 +154,14 @@ class Reasoner:
 
     def rank_sentences(self, intent: Intent, retrieved: RetrievalResult) -> list[Match]:
         share = self._retrieval_share(retrieved)
+        query = QueryTerms.build(intent.core_terms, self.vocab, boost=intent.boost_terms)
         matches = []
-        for i, s in enumerate(self.sentences):
-            cov, missing = coverage(intent.core_terms, Context(s.text, s.text, s.passage.text), self.vocab)
-            best_chunk = max((share.get(c.id, 0.0) for c in self.chunks if c.start < s.end and s.start < c.end),
-                             default=0.0)
+        for i, ctx in enumerate(self.sentence_contexts):
+            cov, missing = coverage(query, ctx, self.vocab)
+            best_chunk = max((share.get(c, 0.0) for c in self.sentence_chunks[i]), default=0.0)
             reasons = (f"missing {'/'.join(missing)}",) if missing else ()
-            matches.append(Match(i, cov * actor_factor(intent, Context(s.text, s.text, s.passage.text))
-                                 + RETRIEVAL_WEIGHT * best_chunk, cov, reasons))
+            actor_text = ctx.sentence + ctx.paragraph[:40]
+            matches.append(Match(i, cov * actor_factor(intent, actor_text) + RETRIEVAL_WEIGHT * best_chunk, cov, reasons))
         return rank_matches(matches)
 
     # -- answers -------------------------------------------------------------------------
@@ -168,27 +213,37 @@ class Reasoner:
             return self._answer_sentence(intent, retrieved, notice)
         return self._answer_facts(intent, retrieved, notice)
 
+    def _trusted(self, match: Match | None) -> bool:
+        return match is not None and match.score >= FACT_MIN_SCORE and match.coverage >= FACT_MIN_COVERAGE
+
+    def _related(self, a, b) -> bool:
+        """Two figures belong to one answer if they share a sentence or one is the other's base."""
+        return (a.sentence_start == b.sentence_start or getattr(a, "base_fact_id", None) == b.id
+                or getattr(b, "base_fact_id", None) == a.id)
+
     def _answer_facts(self, intent: Intent, retrieved: RetrievalResult, notice: str) -> Answer:
         ranked = self.rank_facts(intent, retrieved)
         best = ranked[0] if ranked else None
-        if best is None or best.score < FACT_MIN_SCORE or best.coverage < FACT_MIN_COVERAGE:
+        if not self._trusted(best):
             return self.refuse(intent, retrieved, "", notice)
         chosen = [self.facts[best.key]]
-        if intent.wants_two:
-            lead = chosen[0]
-            for m in ranked[1:6]:
-                other = self.facts[m.key]
-                related = (other.sentence_start == lead.sentence_start or other.id == getattr(lead, "base_fact_id", None)
-                           or getattr(other, "base_fact_id", None) == lead.id)
-                if related and m.score >= SECOND_FIGURE_RATIO * best.score and other.figure_text != lead.figure_text:
-                    chosen.append(other)
+        if intent.parts:  # one figure per sub-question, all from the lead figure's sentence (or linked)
+            picks = []
+            for part in intent.parts:
+                for m in self.rank_facts(part, retrieved)[:8]:
+                    fact = self.facts[m.key]
+                    if fact in picks or not self._trusted(m) or m.score < SECOND_FIGURE_RATIO * best.score:
+                        continue
+                    if picks and not self._related(fact, picks[0]):
+                        continue
+                    picks.append(fact)
                     break
-            chosen.sort(key=lambda f: f.start)
+            if picks and self._related(picks[0], chosen[0]):
+                chosen = sorted(picks, key=lambda f: f.start)
         lead = chosen[0]
         sentence_span = (lead.sentence_start, lead.sentence_end)
         cites = self.citations([(f.start, f.end) for f in chosen], retrieved, primary=sentence_span)
-        figures = tuple(AnswerFigure(f.id, f.figure_text, 1 if cites[0].start <= f.start < cites[0].end
-                                     else self._citation_of(f, cites)) for f in chosen)
+        figures = tuple(AnswerFigure(f.id, f.figure_text, self._citation_of(f, cites)) for f in chosen)
         short = "、".join(f.figure_text for f in chosen)
         return compose_found(intent.question, figures, short, lead.sentence, cites, kind=intent.asked, notice=notice)
 
@@ -205,7 +260,7 @@ class Reasoner:
         cites = self.citations([], retrieved, primary=(s.start, s.end))
         figures: tuple[AnswerFigure, ...] = ()
         if intent.asked != "text":  # baseline without the fact table: the best-fitting figure of the sentence
-            fits = [q for q in find_quantities(s.text) if kind_factor(intent, q.kind, q.unit)[0] >= 1.0]
+            fits = [q for q in find_quantities(s.text) if kind_factor(intent, q.kind, q.unit, None, q.text)[0] >= 1.0]
             figures = tuple(AnswerFigure("", q.text, 1) for q in fits[:1])
         short = "、".join(f.text for f in figures) or s.text
         return compose_found(intent.question, figures, short, s.text, cites, kind=intent.asked, notice=notice)
