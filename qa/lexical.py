@@ -26,7 +26,7 @@ STOPWORDS = frozenset(
     "那 那么 这 这个 那个 请问 一下 告诉 我 你 他 它 们 一共 总共 共 共计 到底 究竟 还 也 都 就 又 "
     "年 全市 我市 天津 天津市 市 中 其中 进行 开展 工作 情况 方面 多 少 咋 咋样 怎么样 最后 得 到 "
     "请 问 知道 想 能 可以 说 报告 提到 提及 里 里面 上 下 给 让 从 关于 有关 数据 数字 一下 "
-    "用 拿 拿到 搞 弄 做 干 分别 各 各自 一共是 多大 哪位 哪家 哪里 什么样 是不是 有没有".split()
+    "合计 累计 总计 达到 达 约 近 余 用 拿 拿到 搞 弄 做 干 分别 各 各自 一共是 多大 哪位 哪家 哪里 什么样 是不是 有没有".split()
 )
 _ASKING = re.compile(r"^(?:多少|几)[\w]?$")  # 几个, 多少钱: the question's own quantity words
 _TOKEN = re.compile(r"[\w\u4e00-\u9fff]")
@@ -41,7 +41,8 @@ def _ensure_jieba() -> None:
                 _initialised = True
 
 
-MEASURE_WORDS = frozenset("件 起 宗 名 人次 家 家次 个 所 次 项 批 批次 册 篇 笔 支 条 位 元 万元 亿元 年 月 天".split())
+# Single-character measure words say nothing about the topic; 批次/人次 can be the topic itself.
+MEASURE_WORDS = frozenset("件 起 宗 名 家 个 所 次 项 批 册 篇 笔 支 条 位 元 万元 亿元 年 月 天".split())
 
 
 def tokenize(text: str, *, search: bool = True) -> list[str]:

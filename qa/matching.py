@@ -117,14 +117,18 @@ class QueryTerms:
     options: frozenset[str]
 
     @classmethod
-    def build(cls, terms: Sequence[str], vocab: Vocabulary, *, boost: Iterable[str] = ()) -> "QueryTerms":
+    def build(cls, terms: Sequence[str], vocab: Vocabulary, *, boost: Iterable[str] = (),
+              own: Iterable[str] | None = None) -> "QueryTerms":
+        """`boost` terms count double; with `own` (a follow-up's own words) the inherited ones count half."""
         boost = set(boost)
+        own = set(own) if own is not None else None
         rows, options = [], set()
         terms = list(dict.fromkeys(terms))
         for term in terms:
             opts = _options(term, vocab)
             weight = max((vocab.idf(o) for o, _ in opts), default=vocab.unknown_idf)
-            rows.append((term, weight * (2.0 if term in boost else 1.0), opts))
+            factor = (2.0 if term in boost else 1.0) * (0.5 if own is not None and term not in own else 1.0)
+            rows.append((term, weight * factor, opts))
             options.update(o for o, _ in opts)
         for a, b in zip(terms, terms[1:]):  # a phrase written as in the report counts once more
             phrase = a + b
@@ -152,8 +156,7 @@ def coverage(query: QueryTerms, context: Context, vocab: Vocabulary,
     share = found / query.total if query.total else 0.0
     if own_tokens:  # the figure's own words (its segment and subject) that the question does not mention
         own = sum(vocab.idf(t) for t in own_tokens)
-        unasked = sum(vocab.idf(t) for t in own_tokens
-                      if not any(t in o or (len(o) > 1 and o in t) for o in query.options))
+        unasked = sum(vocab.idf(t) for t in own_tokens if not any(t in o for o in query.options))
         share *= 1.0 - SUBJECT_PENALTY * (unasked / own if own else 0.0)
     return share, tuple(missing)
 

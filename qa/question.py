@@ -44,7 +44,10 @@ class Intent:
     terms: tuple[str, ...]  # content tokens, expanded with report vocabulary
     core_terms: tuple[str, ...]  # content words as the user wrote them (jieba precise mode)
     boost_terms: tuple[str, ...] = ()  # what is counted or asked about, and a follow-up's own words
+    own_terms: tuple[str, ...] | None = None  # a follow-up's own words (None when not a follow-up)
     counted: tuple[str, ...] = ()  # the noun after 多少/几 + measure word: the figure must count it
+    asked_nouns: tuple[str, ...] = ()  # nouns the question is about ("工资多少"); must exist in the report
+    actor_switch: bool = False  # a follow-up that only changes who ("海关呢？")
     units: frozenset[str] = frozenset()
     actors: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
@@ -157,7 +160,8 @@ def _is_elliptical(question: str, tokens: Sequence[str]) -> bool:
     stripped = re.sub(r"[？?！!。，,\s]", "", question)
     if stripped.startswith(FOLLOWUP_START) or stripped.endswith("呢"):
         return True
-    content = [t for t in tokens if not re.fullmatch(FIGURE_PATTERN + "|" + GROWTH_PATTERN, t)]
+    content = [t for t in tokens if not re.fullmatch(FIGURE_PATTERN + "|" + GROWTH_PATTERN, t)
+               and not t.isdigit() and len(t) > 1]
     return len(stripped) <= 6 or not content
 
 
@@ -176,8 +180,9 @@ def split_parts(text: str) -> list[str]:
     ['有效发明专利数量分别是多少', '增速分别是多少']
     """
     asks = list(_ASK.finditer(text))
-    if len(asks) == 1 and "分别" in text[: asks[0].start()]:
-        head, tail = text[: text.index("分别")], text[text.index("分别"):]
+    each = re.search(r"分别|各自|各", text[: asks[0].start()]) if len(asks) == 1 else None
+    if each:
+        head, tail = text[: each.start()], text[each.start():]
         items = [i for i in re.split(r"和|、|及|与|以及", head) if i.strip()]
         return [i + tail for i in items] if len(items) >= 2 else [text]
     if len(asks) < 2:
@@ -261,7 +266,9 @@ def understand(question: str, history: Sequence[Turn] = (), *, split: bool = Tru
     return Intent(
         question=question, query=query, asked=asked, terms=expand_terms(tokenize(query), query),
         core_terms=tuple(tokens), boost_terms=tuple(dict.fromkeys((*own, *counted_things(text), *asked_things(text)))),
-        counted=counted_things(text),
+        own_terms=tuple(own) if followup else None,
+        counted=counted_things(text), asked_nouns=tuple(dict.fromkeys((*counted_things(text), *asked_things(text)))),
+        actor_switch=followup and bool(detect_actors(text)),
         units=units, actors=actors, years=_years(text), places=places(text), wants_two=len(parts) > 1, parts=parts,
         is_followup=followup, previous_answer=previous_answer if followup else "",
         numbers_in_question=tuple(re.findall(r"\d+(?:\.\d+)?", text)),

@@ -22,12 +22,13 @@ from qa.numbers import find_quantities
 from qa.question import Intent
 from qa.retrieval import RetrievalResult
 
+_CLAUSE_BREAK = re.compile(r"[，；。：！？,;:]")
+_LIST_BREAK = re.compile(r"[、和及与]")
 _DELTA = re.compile(r"新增|净增|增加|增长")
 _DELTA_ASKED = re.compile(r"新增|净增|增加|增长|新|涨|多了|变化")
-FACT_MIN_SCORE = 0.62  # below this the best fact is not trusted (calibrated on the eval set)
-FACT_MIN_COVERAGE = 0.5
+FACT_MIN_SCORE = 0.56  # below this the best fact is not trusted (calibrated on the eval set, see README)
+FACT_MIN_COVERAGE = 0.35
 TEXT_MIN_SCORE = 0.62
-SECOND_FIGURE_RATIO = 0.75
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
 
 
@@ -61,9 +62,15 @@ class Reasoner:
         self._chunk_starts = [c.start for c in self.chunks]
         self._passage_starts = [p.start for p in document.passages]
         self._by_id = {f.id: f for f in self.facts}
+        self._sentence_starts = [x.start for x in self.sentences]
+        # Full sentences (up to 。！？), not the fact table's clause-level ones: "审结8820件" needs
+        # the "全市法院新收知识产权……案件" written before the semicolon.
+        self.fact_sentences = [self.sentence_at(f.start) for f in self.facts]
+        self._sentence_of = {f.id: s for f, s in zip(self.facts, self.fact_sentences)}
         self.segments = self._segments()
         self.contexts = [self._fact_context(f) for f in self.facts]
-        self.actor_texts = [(f.actor or "") + f.sentence + self.passage_at(f.start).text[:40] for f in self.facts]
+        self.actor_texts = [(f.actor or "") + s.text + self.passage_at(f.start).text[:40]
+                            for f, s in zip(self.facts, self.fact_sentences)]
         self.own_tokens = [self._own_tokens(f) for f in self.facts]
         self.is_delta = [bool(f.comparison) or bool(_DELTA.search(self.segments[f.id])) for f in self.facts]
         self.sentence_contexts = [Context(s.text, s.text, f"{s.text} {self.topic(s.passage)}", s.passage.text)
@@ -75,25 +82,40 @@ class Reasoner:
     def chunk_at(self, position: int) -> Chunk:
         return self.chunks[max(0, bisect.bisect_right(self._chunk_starts, position) - 1)]
 
+    def sentence_at(self, position: int) -> Sentence:
+        return self.sentences[max(0, bisect.bisect_right(self._sentence_starts, position) - 1)]
+
     def passage_at(self, position: int) -> Passage:
         return self.document.passages[max(0, bisect.bisect_right(self._passage_starts, position) - 1)]
 
     def _segments(self) -> dict[str, str]:
-        """Per fact, the text of its clause between the neighbouring figures ("、86名专家组成的……专家库").
+        """Per fact, the part of its clause that is about it alone.
 
-        The segment starts after the previous figure of the clause and ends before the
-        next one, so words written just before or just after a figure stay with it.
+        Between two figures of one clause the cut is the last list separator (、和及与)
+        between them, else the end of the first figure: "开展网络巡查100家次、实地检查巡查356家次"
+        gives "开展网络巡查100家次" and "实地检查巡查356家次"; "成立20名专家组成的市知识产权专家组、
+        86名专家组成的……专家库" keeps each noun written after its figure with that figure.
         """
-        segments = {}
+        text, segments = self.document.text, {}
         for fact in self.facts:
             passage = self.passage_at(fact.start)
-            clause = clause_around(passage.text, fact.start - passage.start, fact.end - passage.start)
-            c_start = passage.text.find(clause, max(0, fact.start - passage.start - len(clause))) + passage.start
-            c_end = c_start + len(clause)
-            before = max((f.end for f in self.facts if c_start <= f.end <= fact.start), default=c_start)
-            after = min((f.start for f in self.facts if fact.end <= f.start < c_end), default=c_end)
-            segments[fact.id] = self.document.text[before:after]
+            local_start, local_end = fact.start - passage.start, fact.end - passage.start
+            left = max((m.end() for m in _CLAUSE_BREAK.finditer(passage.text, 0, local_start)), default=0)
+            right_break = _CLAUSE_BREAK.search(passage.text, local_end)
+            c_start, c_end = passage.start + left, passage.start + (right_break.start() if right_break else len(passage.text))
+            previous = [f for f in self.facts if c_start <= f.end <= fact.start]
+            following = [f for f in self.facts if fact.end <= f.start < c_end]
+            start = self._cut(max(previous, key=lambda f: f.end).end, fact.start, True) if previous else c_start
+            end = self._cut(fact.end, min(following, key=lambda f: f.start).start, False) if following else c_end
+            segments[fact.id] = text[start:end]
         return segments
+
+    def _cut(self, left: int, right: int, after: bool) -> int:
+        """Where the text between two figures divides: at the last list separator, else right after `left`."""
+        found = list(_LIST_BREAK.finditer(self.document.text, left, right))
+        if not found:  # "2件案件入选中国法院50件……": the words between belong to both figures
+            return left if after else right
+        return found[-1].end() if after else found[-1].start()
 
     def _own_tokens(self, fact) -> tuple[str, ...]:
         """Words of a figure's segment and subject, without any figure in it."""
@@ -110,7 +132,8 @@ class Reasoner:
         if base is not None:  # a growth rate is about what its base figure counts
             near.append(self.segments[base.id])
         return Context(segment=" ".join(near), clause=clause,
-                       sentence=f"{fact.sentence} {fact.actor or ''} {self.topic(passage)}", paragraph=passage.text)
+                       sentence=f"{self._sentence_of[fact.id].text} {fact.actor or ''} {self.topic(passage)}",
+                       paragraph=passage.text)
 
     def topic(self, passage: Passage) -> str:
         """A paragraph's first sentence: reports open a paragraph with the topic its figures are about."""
@@ -124,29 +147,34 @@ class Reasoner:
 
     def rank_facts(self, intent: Intent, retrieved: RetrievalResult) -> list[Match]:
         share = self._retrieval_share(retrieved)
-        query = QueryTerms.build(intent.core_terms, self.vocab, boost=intent.boost_terms)
+        query = QueryTerms.build(intent.core_terms, self.vocab, boost=intent.boost_terms, own=intent.own_terms)
         focus = {f.id for f in self.facts if intent.previous_answer and f.figure_text in intent.previous_answer}
-        focus_sentences = {self._by_id[i].sentence_start for i in focus}
+        focus_sentences = {self._sentence_of[i].start for i in focus}
         counted = [t for t in intent.counted if self.vocab.covers(t)]
         matches = []
         for i, (fact, ctx) in enumerate(zip(self.facts, self.contexts)):
             cov, missing = coverage(query, ctx, self.vocab, self.own_tokens[i])
             kind, why = kind_factor(intent, fact.kind, fact.unit, fact.comparison, fact.figure_text)
-            score = cov * kind * actor_factor(intent, self.actor_texts[i])
+            actor = actor_factor(intent, self.actor_texts[i])
+            if intent.actor_switch and actor < 1.0:  # "海关呢？": the new actor is the whole question
+                actor = 0.3
+            score = cov * kind * actor
             reasons = [r for r in (why, f"missing {'/'.join(missing)}" if missing else "") if r]
-            if counted and not any(o in ctx.segment for term in counted for o in expansions(term)):
+            sentence = self.fact_sentences[i]
+            near = ctx.segment + ctx.clause + sentence.text
+            if counted and not any(o in near for term in counted for o in expansions(term)):
                 score *= 0.7
                 reasons.append("counts something else")
             if self.is_delta[i] and intent.asked in ("count", "money") and not _DELTA_ASKED.search(intent.question):
                 score *= 0.5  # "新增4家" answers "新增了多少", not "一共有多少"
                 reasons.append("an increase, not a total")
-            if not year_ok(intent, fact.year, fact.sentence):
+            if not year_ok(intent, fact.year, sentence.text):
                 score *= 0.3
                 reasons.append("other year")
-            if focus:
-                if getattr(fact, "base_fact_id", None) in focus or fact.id in focus and intent.asked != "growth":
+            if focus:  # a follow-up asks about the figure just given: its growth, its neighbours
+                if getattr(fact, "base_fact_id", None) in focus:
                     score *= 1.5
-                elif fact.sentence_start in focus_sentences:
+                elif sentence.start in focus_sentences:
                     score *= 1.15
             score += RETRIEVAL_WEIGHT * share.get(self.chunk_at(fact.start).id, 0.0)
             matches.append(Match(i, score, cov, tuple(reasons)))
@@ -154,7 +182,7 @@ class Reasoner:
 
     def rank_sentences(self, intent: Intent, retrieved: RetrievalResult) -> list[Match]:
         share = self._retrieval_share(retrieved)
-        query = QueryTerms.build(intent.core_terms, self.vocab, boost=intent.boost_terms)
+        query = QueryTerms.build(intent.core_terms, self.vocab, boost=intent.boost_terms, own=intent.own_terms)
         matches = []
         for i, ctx in enumerate(self.sentence_contexts):
             cov, missing = coverage(query, ctx, self.vocab)
@@ -199,6 +227,9 @@ class Reasoner:
         for year in intent.years:
             if year > 0 and str(year) not in text:
                 return f"这份报告没有{year}年的数据。"
+        for noun in intent.asked_nouns:
+            if not any(self.vocab.covers(o) for o in expansions(noun)):
+                return f"报告没有提到“{noun}”。"
         return ""
 
     def answer(self, intent: Intent, retrieved: RetrievalResult, *, notice: str = "", chinese: bool = True) -> Answer:
@@ -218,7 +249,7 @@ class Reasoner:
 
     def _related(self, a, b) -> bool:
         """Two figures belong to one answer if they share a sentence or one is the other's base."""
-        return (a.sentence_start == b.sentence_start or getattr(a, "base_fact_id", None) == b.id
+        return (self._sentence_of[a.id].start == self._sentence_of[b.id].start or getattr(a, "base_fact_id", None) == b.id
                 or getattr(b, "base_fact_id", None) == a.id)
 
     def _answer_facts(self, intent: Intent, retrieved: RetrievalResult, notice: str) -> Answer:
@@ -232,7 +263,7 @@ class Reasoner:
             for part in intent.parts:
                 for m in self.rank_facts(part, retrieved)[:8]:
                     fact = self.facts[m.key]
-                    if fact in picks or not self._trusted(m) or m.score < SECOND_FIGURE_RATIO * best.score:
+                    if fact in picks or not self._trusted(m):
                         continue
                     if picks and not self._related(fact, picks[0]):
                         continue
@@ -241,11 +272,13 @@ class Reasoner:
             if picks and self._related(picks[0], chosen[0]):
                 chosen = sorted(picks, key=lambda f: f.start)
         lead = chosen[0]
-        sentence_span = (lead.sentence_start, lead.sentence_end)
+        lead_sentence = self._sentence_of[lead.id]
+        sentence_span = (lead_sentence.start, lead_sentence.end)
         cites = self.citations([(f.start, f.end) for f in chosen], retrieved, primary=sentence_span)
         figures = tuple(AnswerFigure(f.id, f.figure_text, self._citation_of(f, cites)) for f in chosen)
         short = "、".join(f.figure_text for f in chosen)
-        return compose_found(intent.question, figures, short, lead.sentence, cites, kind=intent.asked, notice=notice)
+        return compose_found(intent.question, figures, short, lead_sentence.text, cites, kind=intent.asked,
+                             notice=notice)
 
     @staticmethod
     def _citation_of(fact, cites: Sequence[Citation]) -> int:
