@@ -98,7 +98,8 @@ def expansions(token: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def _options(term: str, vocab: Vocabulary) -> tuple[tuple[str, float], ...]:
+def term_options(term: str, vocab: Vocabulary) -> tuple[tuple[str, float], ...]:
+    """Report words a question term may match, each with how much a match counts ((), if none)."""
     known = [(o, 1.0 if o == term else SYNONYM_FACTOR) for o in expansions(term) if vocab.covers(o)]
     if not known and len(term) >= 2:
         # jieba sometimes glues a particle onto a word ("库里", "能办", "办到"): try the word without it
@@ -125,7 +126,7 @@ class QueryTerms:
         rows, options = [], set()
         terms = list(dict.fromkeys(terms))
         for term in terms:
-            opts = _options(term, vocab)
+            opts = term_options(term, vocab)
             weight = max((vocab.idf(o) for o, _ in opts), default=vocab.unknown_idf)
             factor = (2.0 if term in boost else 1.0) * (0.5 if own is not None and term not in own else 1.0)
             rows.append((term, weight * factor, opts))

@@ -263,6 +263,9 @@ def understand(question: str, history: Sequence[Turn] = (), *, split: bool = Tru
         own = tokens
         tokens = tokenize(query, search=False)
     parts = _sub_intents(text, earlier) if split else ()
+    if split and followup and not parts and len(split_parts(earlier)) > 1:
+        # "批准逮捕多少件多少人？" then "那起诉呢？": ask the new topic once per figure asked before
+        parts = tuple(understand(question, [Turn("user", piece)], split=False) for piece in split_parts(earlier))
     return Intent(
         question=question, query=query, asked=asked, terms=expand_terms(tokenize(query), query),
         core_terms=tuple(tokens), boost_terms=tuple(dict.fromkeys((*own, *counted_things(text), *asked_things(text)))),

@@ -8,6 +8,7 @@ answer is a refusal with related passages.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -17,7 +18,7 @@ from index.corpus import Document, Passage
 from qa.answering import Answer, AnswerFigure, Citation, compose_found, compose_refusal
 from qa.lexical import tokenize
 from qa.matching import (RETRIEVAL_WEIGHT, Context, Match, QueryTerms, Vocabulary, actor_factor, clause_around,
-                         coverage, expansions, kind_factor, rank_matches, year_ok)
+                         coverage, expansions, kind_factor, rank_matches, term_options, year_ok)
 from qa.numbers import find_quantities
 from qa.question import Intent
 from qa.retrieval import RetrievalResult
@@ -161,10 +162,15 @@ class Reasoner:
             score = cov * kind * actor
             reasons = [r for r in (why, f"missing {'/'.join(missing)}" if missing else "") if r]
             sentence = self.fact_sentences[i]
-            near = ctx.segment + ctx.clause + sentence.text
-            if counted and not any(o in near for term in counted for o in expansions(term)):
-                score *= 0.7
-                reasons.append("counts something else")
+            if counted:  # what the question counts should be what the figure counts
+                options = [o for term in counted for o in expansions(term)]
+                if not any(o in ctx.segment for o in options):
+                    near = any(o in ctx.clause or o in sentence.text for o in options)
+                    score *= 0.85 if near else 0.6
+                    reasons.append("counts something else")
+            if any(n in fact.figure_text for n in intent.numbers_in_question if len(n) > 1):
+                score *= 0.5  # the question already states this figure ("入选50件典型案件的有几件")
+                reasons.append("figure given in the question")
             if self.is_delta[i] and intent.asked in ("count", "money") and not _DELTA_ASKED.search(intent.question):
                 score *= 0.5  # "新增4家" answers "新增了多少", not "一共有多少"
                 reasons.append("an increase, not a total")
@@ -228,7 +234,7 @@ class Reasoner:
             if year > 0 and str(year) not in text:
                 return f"这份报告没有{year}年的数据。"
         for noun in intent.asked_nouns:
-            if not any(self.vocab.covers(o) for o in expansions(noun)):
+            if not term_options(noun, self.vocab):
                 return f"报告没有提到“{noun}”。"
         return ""
 
@@ -252,25 +258,32 @@ class Reasoner:
         return (self._sentence_of[a.id].start == self._sentence_of[b.id].start or getattr(a, "base_fact_id", None) == b.id
                 or getattr(b, "base_fact_id", None) == a.id)
 
+    def _joint_picks(self, intent: Intent, retrieved: RetrievalResult) -> list:
+        """One figure per sub-question, chosen together: distinct figures from one sentence
+        (or linked as base and growth) with the highest total score."""
+        candidates = []
+        for part in intent.parts[:3]:
+            ranked = [m for m in self.rank_facts(part, retrieved)[:5] if self._trusted(m)]
+            if not ranked:
+                return []
+            candidates.append(ranked)
+        best, best_total = [], 0.0
+        for combo in itertools.product(*candidates):
+            facts = [self.facts[m.key] for m in combo]
+            if len({f.id for f in facts}) < len(facts) or not all(self._related(f, facts[0]) for f in facts[1:]):
+                continue
+            total = sum(m.score for m in combo)
+            if total > best_total:
+                best, best_total = facts, total
+        return sorted(best, key=lambda f: f.start)
+
     def _answer_facts(self, intent: Intent, retrieved: RetrievalResult, notice: str) -> Answer:
-        ranked = self.rank_facts(intent, retrieved)
-        best = ranked[0] if ranked else None
-        if not self._trusted(best):
-            return self.refuse(intent, retrieved, "", notice)
-        chosen = [self.facts[best.key]]
-        if intent.parts:  # one figure per sub-question, all from the lead figure's sentence (or linked)
-            picks = []
-            for part in intent.parts:
-                for m in self.rank_facts(part, retrieved)[:8]:
-                    fact = self.facts[m.key]
-                    if fact in picks or not self._trusted(m):
-                        continue
-                    if picks and not self._related(fact, picks[0]):
-                        continue
-                    picks.append(fact)
-                    break
-            if picks and self._related(picks[0], chosen[0]):
-                chosen = sorted(picks, key=lambda f: f.start)
+        chosen = self._joint_picks(intent, retrieved) if intent.parts else []
+        if not chosen:
+            ranked = self.rank_facts(intent, retrieved)
+            if not ranked or not self._trusted(ranked[0]):
+                return self.refuse(intent, retrieved, "", notice)
+            chosen = [self.facts[ranked[0].key]]
         lead = chosen[0]
         lead_sentence = self._sentence_of[lead.id]
         sentence_span = (lead_sentence.start, lead_sentence.end)
