@@ -4,6 +4,8 @@
     python -m qa facts --grep 海关      # only facts whose subject/actor/sentence contains 海关
     python -m qa facts --csv out.csv   # CSV (``--csv`` alone writes to stdout)
     python -m qa facts --stats         # counts per kind and figures without a subject
+    python -m qa ask "警察抓了多少人？"     # the answer with its source sentence and citations
+    python -m qa ask --json "…"         # the Answer as JSON
 
 A subcommand is a ``_add_<name>(subparsers)`` function that registers its options and
 sets ``func`` to a ``cmd_<name>(args) -> int`` handler; `build_parser` calls each adder.
@@ -95,10 +97,48 @@ def _add_facts(subparsers) -> None:
     p.set_defaults(func=cmd_facts)
 
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer one question (loads the model and index once; builds them on first use)."""
+    import json
+    from dataclasses import asdict
+
+    from qa.engine import EngineConfig, QAEngine
+
+    try:
+        history = json.loads(args.history) if args.history else None
+        if history is not None and not isinstance(history, list):
+            raise ValueError("--history must be a JSON list of {\"role\": ..., \"content\": ...} objects")
+        engine = QAEngine(EngineConfig(corpus=Path(args.corpus), cache_dir=args.cache_dir, model=args.model,
+                                       chunk_size=args.chunk_size, progress=True))
+        answer = engine.ask(args.question, history)
+    except ValueError as exc:  # also json.JSONDecodeError
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
+    else:
+        print(answer.answer)
+    return 0 if answer.found else 1
+
+
+def _add_ask(subparsers) -> None:
+    import os
+
+    from index.settings import add_common_args
+
+    p = subparsers.add_parser("ask", help="answer a question about the report")
+    p.add_argument("question", help="the question, in Chinese")
+    p.add_argument("--json", action="store_true", help="print the structured Answer as JSON")
+    p.add_argument("--history", metavar="JSON", help='earlier turns: [{"role": "user", "content": "…"}, …]')
+    add_common_args(p, os.environ)
+    p.set_defaults(func=cmd_ask)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m qa", description="Exact-figure QA over a Chinese report")
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_facts(subparsers)
+    _add_ask(subparsers)
     return parser
 
 

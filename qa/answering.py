@@ -66,11 +66,13 @@ def citation_lines(citations: tuple[Citation, ...]) -> list[str]:
 
 
 def compose_found(question: str, figures: tuple[AnswerFigure, ...], short: str, sentence: str,
-                  citations: tuple[Citation, ...], *, kind: str, notice: str = "") -> Answer:
-    """An answer: the direct answer first, then the source sentence, then numbered sources."""
+                  citations: tuple[Citation, ...], *, kind: str, notice: str = "", context: str = "") -> Answer:
+    """An answer: the direct answer first (with the report's own words around the figure, when
+    given), then the source sentence, then numbered sources."""
     source = citations[0] if citations else None
     where = f"（{section_label(source.section, source.section_title, source.paragraph)}）" if source else ""
-    lines = [f"答：{short}", f"原文：“{sentence}”{where}", "来源：", *citation_lines(citations)]
+    headline = f"答：{short}" + (f"（{context}）" if context and context != short else "")
+    lines = [headline, f"原文：“{sentence}”{where}", "来源：", *citation_lines(citations)]
     if notice:
         lines.insert(0, notice)
     return Answer(question=question, answer="\n".join(lines), short_answer=short, found=True, figures=figures,

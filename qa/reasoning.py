@@ -290,8 +290,9 @@ class Reasoner:
         cites = self.citations([(f.start, f.end) for f in chosen], retrieved, primary=sentence_span)
         figures = tuple(AnswerFigure(f.id, f.figure_text, self._citation_of(f, cites)) for f in chosen)
         short = "、".join(f.figure_text for f in chosen)
+        context = "；".join(dict.fromkeys(self.segments[f.id].strip("、和及与 ") for f in chosen))
         return compose_found(intent.question, figures, short, lead_sentence.text, cites, kind=intent.asked,
-                             notice=notice)
+                             notice=notice, context=context)
 
     @staticmethod
     def _citation_of(fact, cites: Sequence[Citation]) -> int:
