@@ -290,9 +290,18 @@ class Reasoner:
         cites = self.citations([(f.start, f.end) for f in chosen], retrieved, primary=sentence_span)
         figures = tuple(AnswerFigure(f.id, f.figure_text, self._citation_of(f, cites)) for f in chosen)
         short = "、".join(f.figure_text for f in chosen)
-        context = "；".join(dict.fromkeys(self.segments[f.id].strip("、和及与 ") for f in chosen))
+        context = "；".join(dict.fromkeys(self._quote(f) for f in chosen))
         return compose_found(intent.question, figures, short, lead_sentence.text, cites, kind=intent.asked,
                              notice=notice, context=context)
+
+    def _quote(self, fact) -> str:
+        """The report's own words around a figure: its clause, led by its base figure's for a growth rate."""
+        passage = self.passage_at(fact.start)
+        clause = clause_around(passage.text, fact.start - passage.start, fact.end - passage.start)
+        base = self._by_id.get(getattr(fact, "base_fact_id", None))
+        if base is not None and base.figure_text not in clause and len(clause) - len(fact.figure_text) <= 8:
+            return f"{self.segments[base.id].strip('、和及与 ')}，{clause}"
+        return clause
 
     @staticmethod
     def _citation_of(fact, cites: Sequence[Citation]) -> int:
