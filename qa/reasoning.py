@@ -132,9 +132,9 @@ class Reasoner:
         base = self._by_id.get(getattr(fact, "base_fact_id", None))
         if base is not None:  # a growth rate is about what its base figure counts
             near.append(self.segments[base.id])
-        return Context(segment=" ".join(near), clause=clause,
-                       sentence=f"{self._sentence_of[fact.id].text} {fact.actor or ''} {self.topic(passage)}",
-                       paragraph=passage.text)
+        # who did it counts nearly as much as what was done: the actor sits with the clause
+        return Context(segment=" ".join(near), clause=f"{clause} {fact.actor or ''}",
+                       sentence=f"{self._sentence_of[fact.id].text} {self.topic(passage)}", paragraph=passage.text)
 
     def topic(self, passage: Passage) -> str:
         """A paragraph's first sentence: reports open a paragraph with the topic its figures are about."""
@@ -149,12 +149,17 @@ class Reasoner:
     def rank_facts(self, intent: Intent, retrieved: RetrievalResult) -> list[Match]:
         share = self._retrieval_share(retrieved)
         query = QueryTerms.build(intent.core_terms, self.vocab, boost=intent.boost_terms, own=intent.own_terms)
-        focus = {f.id for f in self.facts if intent.previous_answer and f.figure_text in intent.previous_answer}
+        # A follow-up is judged half on its own words: "海关呢？" cannot find the police's words at customs.
+        own_query = QueryTerms.build(intent.own_terms, self.vocab) if intent.own_terms else None
+        focus = self._focus(intent.previous_answer)
+        focus_kinds = {(self._by_id[i].kind, self._by_id[i].unit) for i in focus}
         focus_sentences = {self._sentence_of[i].start for i in focus}
         counted = [t for t in intent.counted if self.vocab.covers(t)]
         matches = []
         for i, (fact, ctx) in enumerate(zip(self.facts, self.contexts)):
             cov, missing = coverage(query, ctx, self.vocab, self.own_tokens[i])
+            if own_query is not None:
+                cov = 0.5 * (cov + coverage(own_query, ctx, self.vocab)[0])
             kind, why = kind_factor(intent, fact.kind, fact.unit, fact.comparison, fact.figure_text)
             actor = actor_factor(intent, self.actor_texts[i])
             if intent.actor_switch and actor < 1.0:  # "海关呢？": the new actor is the whole question
@@ -182,9 +187,19 @@ class Reasoner:
                     score *= 1.5
                 elif sentence.start in focus_sentences:
                     score *= 1.15
+                if intent.actor_switch:  # "海关呢？" after a money figure asks for the customs' money figure
+                    score *= 1.3 if (fact.kind, fact.unit) in focus_kinds else 0.7
             score += RETRIEVAL_WEIGHT * share.get(self.chunk_at(fact.start).id, 0.0)
             matches.append(Match(i, score, cov, tuple(reasons)))
         return rank_matches(matches)
+
+    def _focus(self, previous_answer: str) -> set[str]:
+        """Facts the previous answer gave: those in its first line when it is one of ours ("答：…")."""
+        if not previous_answer:
+            return set()
+        first = previous_answer.split("\n", 1)[0]
+        text = first if first.startswith("答：") else previous_answer
+        return {f.id for f in self.facts if f.figure_text in text}
 
     def rank_sentences(self, intent: Intent, retrieved: RetrievalResult) -> list[Match]:
         share = self._retrieval_share(retrieved)
