@@ -255,7 +255,7 @@ class Reasoner:
 
     def answer(self, intent: Intent, retrieved: RetrievalResult, *, notice: str = "", chinese: bool = True) -> Answer:
         if not chinese:
-            return self.refuse(intent, retrieved, "目前只支持用中文提问，请换成中文再问一次。", notice)
+            return self.refuse(intent, retrieved, "目前只支持用中文提问，请换成中文重新提问。", notice)
         if self.answer_mode == "passage":
             return self._answer_passage(intent, retrieved, notice)
         reason = self.out_of_scope(intent)
