@@ -36,6 +36,7 @@ def cmd_build(args) -> int:
     from index.builder import build_index, ensure_index
 
     document = load_document(args.corpus)
+    spec = _spec(args)  # bad settings fail here, before the model loads
     embedder = SentenceTransformerEmbedder(args.model, cache_dir=args.cache_dir, progress=True)
     started = time.perf_counter()
     embedder.warm_up()
@@ -43,7 +44,7 @@ def cmd_build(args) -> int:
     root = index_root(args.cache_dir, args.model)
     started = time.perf_counter()
     builder = build_index if args.force else ensure_index
-    index = builder(document, embedder, root, _spec(args), progress=True)
+    index = builder(document, embedder, root, spec, progress=True)
     print(f"model ready in {model_seconds:.1f}s; index ready in {time.perf_counter() - started:.1f}s: "
           f"{index.manifest.chunk_count} chunks, {index.size_bytes / 1024:.0f} KiB at {index.directory}")
     return 0

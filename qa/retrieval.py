@@ -54,12 +54,13 @@ def rrf(rankings: Sequence[Sequence[int]], *, k: int = RRF_K, weights: Sequence[
 class HybridRetriever:
     """Retrieves chunks of a loaded index; the lexical index is built once here."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder, *, mode: str = "hybrid") -> None:
+    def __init__(self, index: LoadedIndex, embedder: Embedder, *, mode: str = "hybrid", rrf_k: int = RRF_K) -> None:
         if mode not in MODES:
             raise ValueError(f"mode={mode!r} is not one of {', '.join(MODES)}")
         self.index = index
         self.embedder = embedder
         self.mode = mode
+        self.rrf_k = rrf_k
         self.chunks = index.chunks
         self.lexical = LexicalIndex([c.text for c in index.chunks])
 
@@ -84,7 +85,7 @@ class HybridRetriever:
         else:
             dense_rank = list(np.argsort(-dense, kind="stable"))
             lexical_rank = [i for i in np.argsort(-lexical, kind="stable") if lexical[i] > 0]
-            fused = rrf([dense_rank, lexical_rank])
+            fused = rrf([dense_rank, lexical_rank], k=self.rrf_k)
         order = sorted(fused, key=lambda i: -fused[i])[:k]
         hits = tuple(Retrieved(self.chunks[i], fused[i], float(dense[i]), float(lexical[i])) for i in order)
         return RetrievalResult(hits, float(dense.max(initial=0.0)), float(lexical.max(initial=0.0)))

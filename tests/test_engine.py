@@ -136,3 +136,20 @@ def test_injection_looking_text_is_just_text(engine, text):
 def test_latency_is_recorded(engine):
     answer = engine.ask("海关扣了多少货？")
     assert 0 < answer.latency_ms < 5000
+
+
+def test_any_sentence_transformers_model_directory_works(engine, tmp_path):
+    """A model given by path (here a copy of the converted one under another name) is used as is,
+    and the index records which model built it."""
+    import shutil
+
+    from qa.engine import EngineConfig, QAEngine
+
+    model_dir = next((engine.config.cache_dir / "models").glob("multilingual-e5-small-*"))
+    other = tmp_path / "my-model"
+    shutil.copytree(model_dir, other)
+    custom = QAEngine(EngineConfig(corpus=CORPUS, cache_dir=tmp_path / "cache", model=str(other)))
+    answer = custom.ask("警察抓了多少人？")
+    assert figures(answer) == ["564名"]
+    assert custom.status().model == str(other)
+    assert not (tmp_path / "cache" / "models").exists()  # nothing converted: the directory was used

@@ -1,0 +1,60 @@
+"""Command lines: bad arguments and unreadable input give one clear line and a non-zero exit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_index_info_without_an_index(tmp_path):
+    result = run("index", "info", "--cache-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error: no index in")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--chunk-size", "2"), "chunk_size=2 is too small"),
+    (("--corpus", "/nonexistent/report.txt"), "cannot read corpus file"),
+])
+def test_index_build_rejects_bad_input(tmp_path, args, message):
+    result = run("index", "build", "--cache-dir", str(tmp_path), *args)
+    assert result.returncode == 2 and message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "index").exists()
+
+
+def test_index_cli_rejects_unknown_arguments():
+    result = run("index", "build", "--no-such-flag")
+    assert result.returncode == 2 and "unrecognized arguments" in result.stderr
+
+
+def test_qa_ask_rejects_bad_history(tmp_path):
+    result = run("qa", "ask", "警察抓了多少人", "--history", "{not json", "--cache-dir", str(tmp_path))
+    assert result.returncode == 2 and result.stderr.startswith("error:")
+    result = run("qa", "ask", "警察抓了多少人", "--history", '{"role": "user"}', "--cache-dir", str(tmp_path))
+    assert result.returncode == 2 and "JSON list" in result.stderr
+
+
+def test_eval_reports_a_malformed_dataset_by_line(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "question": "q", "answers": ["1件"], "evidence": "", "kind": "figure"}\n{oops\n',
+                   encoding="utf-8")
+    result = run("eval", "--dataset", str(bad), "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path))
+    assert result.returncode == 2 and "line 2" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_qa_facts_stats():
+    result = run("qa", "facts", "--stats")
+    assert result.returncode == 0
+    assert result.stdout.startswith("facts: ") and "unattributed figures: 0" in result.stdout
