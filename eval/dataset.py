@@ -24,6 +24,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.question import Turn  # the engine's own chat-turn record, re-exported for datasets
+
 KINDS = ("figure", "text", "unanswerable")
 ROLES = ("user", "assistant")
 REQUIRED_FIELDS = ("id", "question", "answers", "evidence", "kind")
@@ -33,14 +35,6 @@ DEFAULT_MAX_BYTES = 5_000_000
 
 class DatasetError(ValueError):
     """An evaluation file that cannot be used; the message names the line."""
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One earlier turn of a conversation."""
-
-    role: str  # "user" or "assistant"
-    content: str
 
 
 @dataclass(frozen=True)
