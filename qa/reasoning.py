@@ -7,139 +7,34 @@ answer is a refusal with related passages.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
-from dataclasses import dataclass
 from typing import Sequence
 
 from index.chunking import Chunk
-from index.corpus import Document, Passage
+from index.corpus import Document
 from qa.answering import Answer, AnswerFigure, Citation, compose_found, compose_refusal
-from qa.lexical import tokenize
-from qa.matching import (RETRIEVAL_WEIGHT, Context, Match, QueryTerms, Vocabulary, actor_factor, clause_around,
-                         coverage, expansions, kind_factor, rank_matches, term_options, year_ok)
+from qa.layout import ReportLayout
+from qa.matching import (RETRIEVAL_WEIGHT, Match, QueryTerms, Vocabulary, actor_factor, coverage, expansions,
+                         kind_factor, rank_matches, term_options, year_ok)
 from qa.numbers import find_quantities
 from qa.question import Intent
 from qa.retrieval import RetrievalResult
 
-_CLAUSE_BREAK = re.compile(r"[，；。：！？,;:]")
-_LIST_BREAK = re.compile(r"[、和及与]")
-_DELTA = re.compile(r"新增|净增|增加|增长")
 _DELTA_ASKED = re.compile(r"新增|净增|增加|增长|新|涨|多了|变化")
 FACT_MIN_SCORE = 0.56  # below this the best fact is not trusted (calibrated on the eval set, see README)
 FACT_MIN_COVERAGE = 0.35
 TEXT_MIN_SCORE = 0.62
-_SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
-
-
-@dataclass(frozen=True)
-class Sentence:
-    start: int
-    end: int
-    text: str
-    passage: Passage
-
-
-def split_sentences(document: Document) -> list[Sentence]:
-    """Sentences of every passage, each ending with the punctuation that closes it."""
-    out = []
-    for passage in document.passages:
-        for m in _SENTENCE.finditer(passage.text):
-            text = m.group(0).strip()
-            if text:
-                start = passage.start + m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
-                out.append(Sentence(start, start + len(text), text, passage))
-    return out
 
 
 class Reasoner:
-    """Holds the per-report precomputation (contexts, idf) so each question is cheap."""
+    """Holds the per-report precomputation (layout, idf) so each question is cheap."""
 
     def __init__(self, document: Document, chunks: Sequence[Chunk], facts: Sequence, *, answer_mode: str = "facts"):
-        self.document, self.chunks, self.facts, self.answer_mode = document, list(chunks), list(facts), answer_mode
-        self.sentences = split_sentences(document)
+        self.document, self.answer_mode = document, answer_mode
+        self.layout = ReportLayout(document, chunks, facts)
+        self.facts, self.chunks, self.sentences = self.layout.facts, self.layout.chunks, self.layout.sentences
         self.vocab = Vocabulary([s.text for s in self.sentences], document.text)
-        self._chunk_starts = [c.start for c in self.chunks]
-        self._passage_starts = [p.start for p in document.passages]
-        self._by_id = {f.id: f for f in self.facts}
-        self._sentence_starts = [x.start for x in self.sentences]
-        # Full sentences (up to 。！？), not the fact table's clause-level ones: "审结8820件" needs
-        # the "全市法院新收知识产权……案件" written before the semicolon.
-        self.fact_sentences = [self.sentence_at(f.start) for f in self.facts]
-        self._sentence_of = {f.id: s for f, s in zip(self.facts, self.fact_sentences)}
-        self.segments = self._segments()
-        self.contexts = [self._fact_context(f) for f in self.facts]
-        self.actor_texts = [(f.actor or "") + s.text + self.passage_at(f.start).text[:40]
-                            for f, s in zip(self.facts, self.fact_sentences)]
-        self.own_tokens = [self._own_tokens(f) for f in self.facts]
-        self.is_delta = [bool(f.comparison) or bool(_DELTA.search(self.segments[f.id])) for f in self.facts]
-        self.sentence_contexts = [Context(s.text, s.text, f"{s.text} {self.topic(s.passage)}", s.passage.text)
-                                  for s in self.sentences]
-        self.sentence_chunks = [tuple(c.id for c in self.chunks if c.start < s.end and s.start < c.end)
-                                for s in self.sentences]
-
-    # -- lookups -------------------------------------------------------------------------
-    def chunk_at(self, position: int) -> Chunk:
-        return self.chunks[max(0, bisect.bisect_right(self._chunk_starts, position) - 1)]
-
-    def sentence_at(self, position: int) -> Sentence:
-        return self.sentences[max(0, bisect.bisect_right(self._sentence_starts, position) - 1)]
-
-    def passage_at(self, position: int) -> Passage:
-        return self.document.passages[max(0, bisect.bisect_right(self._passage_starts, position) - 1)]
-
-    def _segments(self) -> dict[str, str]:
-        """Per fact, the part of its clause that is about it alone.
-
-        Between two figures of one clause the cut is the last list separator (、和及与)
-        between them, else the end of the first figure: "开展网络巡查100家次、实地检查巡查356家次"
-        gives "开展网络巡查100家次" and "实地检查巡查356家次"; "成立20名专家组成的市知识产权专家组、
-        86名专家组成的……专家库" keeps each noun written after its figure with that figure.
-        """
-        text, segments = self.document.text, {}
-        for fact in self.facts:
-            passage = self.passage_at(fact.start)
-            local_start, local_end = fact.start - passage.start, fact.end - passage.start
-            left = max((m.end() for m in _CLAUSE_BREAK.finditer(passage.text, 0, local_start)), default=0)
-            right_break = _CLAUSE_BREAK.search(passage.text, local_end)
-            c_start, c_end = passage.start + left, passage.start + (right_break.start() if right_break else len(passage.text))
-            previous = [f for f in self.facts if c_start <= f.end <= fact.start]
-            following = [f for f in self.facts if fact.end <= f.start < c_end]
-            start = self._cut(max(previous, key=lambda f: f.end).end, fact.start, True) if previous else c_start
-            end = self._cut(fact.end, min(following, key=lambda f: f.start).start, False) if following else c_end
-            segments[fact.id] = text[start:end]
-        return segments
-
-    def _cut(self, left: int, right: int, after: bool) -> int:
-        """Where the text between two figures divides: at the last list separator, else right after `left`."""
-        found = list(_LIST_BREAK.finditer(self.document.text, left, right))
-        if not found:  # "2件案件入选中国法院50件……": the words between belong to both figures
-            return left if after else right
-        return found[-1].end() if after else found[-1].start()
-
-    def _own_tokens(self, fact) -> tuple[str, ...]:
-        """Words of a figure's segment and subject, without any figure in it."""
-        text = f"{self.segments[fact.id]} {fact.subject or ''}"
-        for q in find_quantities(text):
-            text = text.replace(q.text, " ")
-        return tuple(t for t in dict.fromkeys(tokenize(text, search=False)) if not t.isdigit())
-
-    def _fact_context(self, fact) -> Context:
-        passage = self.passage_at(fact.start)
-        clause = clause_around(passage.text, fact.start - passage.start, fact.end - passage.start)
-        near = [self.segments[fact.id], fact.subject or ""]
-        base = self._by_id.get(getattr(fact, "base_fact_id", None))
-        if base is not None:  # a growth rate is about what its base figure counts
-            near.append(self.segments[base.id])
-        # who did it counts nearly as much as what was done: the actor sits with the clause
-        return Context(segment=" ".join(near), clause=f"{clause} {fact.actor or ''}",
-                       sentence=f"{self._sentence_of[fact.id].text} {self.topic(passage)}", paragraph=passage.text)
-
-    def topic(self, passage: Passage) -> str:
-        """A paragraph's first sentence: reports open a paragraph with the topic its figures are about."""
-        match = _SENTENCE.match(passage.text)
-        return match.group(0) if match else ""
 
     # -- scoring -------------------------------------------------------------------------
     def _retrieval_share(self, retrieved: RetrievalResult) -> dict[int, float]:
@@ -152,21 +47,21 @@ class Reasoner:
         # A follow-up is judged half on its own words: "海关呢？" cannot find the police's words at customs.
         own_query = QueryTerms.build(intent.own_terms, self.vocab) if intent.own_terms else None
         focus = self._focus(intent.previous_answer)
-        focus_kinds = {(self._by_id[i].kind, self._by_id[i].unit) for i in focus}
-        focus_sentences = {self._sentence_of[i].start for i in focus}
+        focus_kinds = {(self.layout.by_id[i].kind, self.layout.by_id[i].unit) for i in focus}
+        focus_sentences = {self.layout.sentence_of[i].start for i in focus}
         counted = [t for t in intent.counted if self.vocab.covers(t)]
         matches = []
-        for i, (fact, ctx) in enumerate(zip(self.facts, self.contexts)):
-            cov, missing = coverage(query, ctx, self.vocab, self.own_tokens[i])
+        for i, (fact, ctx) in enumerate(zip(self.facts, self.layout.contexts)):
+            cov, missing = coverage(query, ctx, self.vocab, self.layout.own_tokens[i])
             if own_query is not None:
                 cov = 0.5 * (cov + coverage(own_query, ctx, self.vocab)[0])
             kind, why = kind_factor(intent, fact.kind, fact.unit, fact.comparison, fact.figure_text)
-            actor = actor_factor(intent, self.actor_texts[i])
+            actor = actor_factor(intent, self.layout.actor_texts[i])
             if intent.actor_switch and actor < 1.0:  # "海关呢？": the new actor is the whole question
                 actor = 0.3
             score = cov * kind * actor
             reasons = [r for r in (why, f"missing {'/'.join(missing)}" if missing else "") if r]
-            sentence = self.fact_sentences[i]
+            sentence = self.layout.fact_sentences[i]
             if counted:  # what the question counts should be what the figure counts
                 options = [o for term in counted for o in expansions(term)]
                 if not any(o in ctx.segment for o in options):
@@ -176,7 +71,7 @@ class Reasoner:
             if any(n in fact.figure_text for n in intent.numbers_in_question if len(n) > 1):
                 score *= 0.5  # the question already states this figure ("入选50件典型案件的有几件")
                 reasons.append("figure given in the question")
-            if self.is_delta[i] and intent.asked in ("count", "money") and not _DELTA_ASKED.search(intent.question):
+            if self.layout.is_delta[i] and intent.asked in ("count", "money") and not _DELTA_ASKED.search(intent.question):
                 score *= 0.5  # "新增4家" answers "新增了多少", not "一共有多少"
                 reasons.append("an increase, not a total")
             if not year_ok(intent, fact.year, sentence.text):
@@ -189,7 +84,7 @@ class Reasoner:
                     score *= 1.15
                 if intent.actor_switch:  # "海关呢？" after a money figure asks for the customs' money figure
                     score *= 1.3 if (fact.kind, fact.unit) in focus_kinds else 0.7
-            score += RETRIEVAL_WEIGHT * share.get(self.chunk_at(fact.start).id, 0.0)
+            score += RETRIEVAL_WEIGHT * share.get(self.layout.chunk_at(fact.start).id, 0.0)
             matches.append(Match(i, score, cov, tuple(reasons)))
         return rank_matches(matches)
 
@@ -205,9 +100,9 @@ class Reasoner:
         share = self._retrieval_share(retrieved)
         query = QueryTerms.build(intent.core_terms, self.vocab, boost=intent.boost_terms, own=intent.own_terms)
         matches = []
-        for i, ctx in enumerate(self.sentence_contexts):
+        for i, ctx in enumerate(self.layout.sentence_contexts):
             cov, missing = coverage(query, ctx, self.vocab)
-            best_chunk = max((share.get(c, 0.0) for c in self.sentence_chunks[i]), default=0.0)
+            best_chunk = max((share.get(c, 0.0) for c in self.layout.sentence_chunks[i]), default=0.0)
             reasons = (f"missing {'/'.join(missing)}",) if missing else ()
             actor_text = ctx.sentence + ctx.paragraph[:40]
             matches.append(Match(i, cov * actor_factor(intent, actor_text) + RETRIEVAL_WEIGHT * best_chunk, cov, reasons))
@@ -220,7 +115,7 @@ class Reasoner:
         cites: list[Citation] = []
         share = self._retrieval_share(retrieved)
         if primary:
-            chunk = self.chunk_at(spans[0][0] if spans else primary[0])
+            chunk = self.layout.chunk_at(spans[0][0] if spans else primary[0])
             start, end = min(primary[0], chunk.start), max(primary[1], chunk.end)
             hl = (spans[0][0] - start, spans[0][1] - start) if spans else None
             cites.append(Citation(1, chunk.id, chunk.section, chunk.section_title, chunk.paragraph,
@@ -270,7 +165,7 @@ class Reasoner:
 
     def _related(self, a, b) -> bool:
         """Two figures belong to one answer if they share a sentence or one is the other's base."""
-        return (self._sentence_of[a.id].start == self._sentence_of[b.id].start or getattr(a, "base_fact_id", None) == b.id
+        return (self.layout.sentence_of[a.id].start == self.layout.sentence_of[b.id].start or getattr(a, "base_fact_id", None) == b.id
                 or getattr(b, "base_fact_id", None) == a.id)
 
     def _joint_picks(self, intent: Intent, retrieved: RetrievalResult) -> list:
@@ -300,23 +195,14 @@ class Reasoner:
                 return self.refuse(intent, retrieved, "", notice)
             chosen = [self.facts[ranked[0].key]]
         lead = chosen[0]
-        lead_sentence = self._sentence_of[lead.id]
+        lead_sentence = self.layout.sentence_of[lead.id]
         sentence_span = (lead_sentence.start, lead_sentence.end)
         cites = self.citations([(f.start, f.end) for f in chosen], retrieved, primary=sentence_span)
         figures = tuple(AnswerFigure(f.id, f.figure_text, self._citation_of(f, cites)) for f in chosen)
         short = "、".join(f.figure_text for f in chosen)
-        context = "；".join(dict.fromkeys(self._quote(f) for f in chosen))
+        context = "；".join(dict.fromkeys(self.layout.quote(f) for f in chosen))
         return compose_found(intent.question, figures, short, lead_sentence.text, cites, kind=intent.asked,
                              notice=notice, context=context)
-
-    def _quote(self, fact) -> str:
-        """The report's own words around a figure: its clause, led by its base figure's for a growth rate."""
-        passage = self.passage_at(fact.start)
-        clause = clause_around(passage.text, fact.start - passage.start, fact.end - passage.start)
-        base = self._by_id.get(getattr(fact, "base_fact_id", None))
-        if base is not None and base.figure_text not in clause and len(clause) - len(fact.figure_text) <= 8:
-            return f"{self.segments[base.id].strip('、和及与 ')}，{clause}"
-        return clause
 
     @staticmethod
     def _citation_of(fact, cites: Sequence[Citation]) -> int:

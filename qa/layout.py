@@ -1,0 +1,146 @@
+"""The report's layout around each figure: sentences, clauses, segments and contexts.
+
+Built once per report; the matcher reads it for every question. All of it is
+derived from the report text and the fact table, nothing is stored.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from index.chunking import Chunk
+from index.corpus import Document, Passage
+from qa.lexical import tokenize
+from qa.matching import Context, clause_around
+from qa.numbers import find_quantities
+
+_CLAUSE_BREAK = re.compile(r"[，；。：！？,;:]")
+_LIST_BREAK = re.compile(r"[、和及与]")
+_DELTA = re.compile(r"新增|净增|增加|增长")
+_SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a passage (up to 。！？), with its offsets in the report."""
+
+    start: int
+    end: int
+    text: str
+    passage: Passage
+
+
+def split_sentences(document: Document) -> list[Sentence]:
+    """Sentences of every passage, each ending with the punctuation that closes it.
+
+    >>> from index.corpus import parse_document
+    >>> [s.text for s in split_sentences(parse_document("甲，乙。丙！", doc_id="d"))]
+    ['甲，乙。', '丙！']
+    """
+    out = []
+    for passage in document.passages:
+        for m in _SENTENCE.finditer(passage.text):
+            text = m.group(0).strip()
+            if text:
+                start = passage.start + m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+                out.append(Sentence(start, start + len(text), text, passage))
+    return out
+
+
+class ReportLayout:
+    """Where every chunk, sentence and fact sits, and the text around each fact."""
+
+    def __init__(self, document: Document, chunks: Sequence[Chunk], facts: Sequence) -> None:
+        self.document, self.chunks, self.facts = document, list(chunks), list(facts)
+        self.sentences = split_sentences(document)
+        self._chunk_starts = [c.start for c in self.chunks]
+        self._passage_starts = [p.start for p in document.passages]
+        self._sentence_starts = [x.start for x in self.sentences]
+        self.by_id = {f.id: f for f in self.facts}
+        # Full sentences (up to 。！？), not the fact table's clause-level ones: "审结8820件" needs
+        # the "全市法院新收知识产权……案件" written before the semicolon.
+        self.fact_sentences = [self.sentence_at(f.start) for f in self.facts]
+        self.sentence_of = {f.id: s for f, s in zip(self.facts, self.fact_sentences)}
+        self.segments = self._segments()
+        self.contexts = [self._fact_context(f) for f in self.facts]
+        self.actor_texts = [(f.actor or "") + s.text + self.passage_at(f.start).text[:40]
+                            for f, s in zip(self.facts, self.fact_sentences)]
+        self.own_tokens = [self._own_tokens(f) for f in self.facts]
+        self.is_delta = [bool(f.comparison) or bool(_DELTA.search(self.segments[f.id])) for f in self.facts]
+        self.sentence_contexts = [Context(s.text, s.text, f"{s.text} {self.topic(s.passage)}", s.passage.text)
+                                  for s in self.sentences]
+        self.sentence_chunks = [tuple(c.id for c in self.chunks if c.start < s.end and s.start < c.end)
+                                for s in self.sentences]
+
+    def chunk_at(self, position: int) -> Chunk:
+        return self.chunks[max(0, bisect.bisect_right(self._chunk_starts, position) - 1)]
+
+    def sentence_at(self, position: int) -> Sentence:
+        return self.sentences[max(0, bisect.bisect_right(self._sentence_starts, position) - 1)]
+
+    def passage_at(self, position: int) -> Passage:
+        return self.document.passages[max(0, bisect.bisect_right(self._passage_starts, position) - 1)]
+
+    def _segments(self) -> dict[str, str]:
+        """Per fact, the part of its clause that is about it alone.
+
+        Between two figures of one clause the cut is the last list separator (、和及与)
+        between them, else the end of the first figure: "开展网络巡查100家次、实地检查巡查356家次"
+        gives "开展网络巡查100家次" and "实地检查巡查356家次"; "成立20名专家组成的市知识产权专家组、
+        86名专家组成的……专家库" keeps each noun written after its figure with that figure.
+        """
+        text, segments = self.document.text, {}
+        for fact in self.facts:
+            passage = self.passage_at(fact.start)
+            local_start, local_end = fact.start - passage.start, fact.end - passage.start
+            left = max((m.end() for m in _CLAUSE_BREAK.finditer(passage.text, 0, local_start)), default=0)
+            right_break = _CLAUSE_BREAK.search(passage.text, local_end)
+            c_start, c_end = passage.start + left, passage.start + (right_break.start() if right_break else len(passage.text))
+            previous = [f for f in self.facts if c_start <= f.end <= fact.start]
+            following = [f for f in self.facts if fact.end <= f.start < c_end]
+            start = self._cut(max(previous, key=lambda f: f.end).end, fact.start, True) if previous else c_start
+            end = self._cut(fact.end, min(following, key=lambda f: f.start).start, False) if following else c_end
+            segments[fact.id] = text[start:end]
+        return segments
+
+    def _cut(self, left: int, right: int, after: bool) -> int:
+        """Where the text between two figures divides: at the last list separator, else right after `left`."""
+        found = list(_LIST_BREAK.finditer(self.document.text, left, right))
+        if not found:  # "2件案件入选中国法院50件……": the words between belong to both figures
+            return left if after else right
+        return found[-1].end() if after else found[-1].start()
+
+    def _own_tokens(self, fact) -> tuple[str, ...]:
+        """Words of a figure's segment and subject, without any figure in it."""
+        text = f"{self.segments[fact.id]} {fact.subject or ''}"
+        for q in find_quantities(text):
+            text = text.replace(q.text, " ")
+        return tuple(t for t in dict.fromkeys(tokenize(text, search=False)) if not t.isdigit())
+
+    def _fact_context(self, fact) -> Context:
+        passage = self.passage_at(fact.start)
+        clause = clause_around(passage.text, fact.start - passage.start, fact.end - passage.start)
+        near = [self.segments[fact.id], fact.subject or ""]
+        base = self.by_id.get(getattr(fact, "base_fact_id", None))
+        if base is not None:  # a growth rate is about what its base figure counts
+            near.append(self.segments[base.id])
+        # who did it counts nearly as much as what was done: the actor sits with the clause
+        return Context(segment=" ".join(near), clause=f"{clause} {fact.actor or ''}",
+                       sentence=f"{self.sentence_of[fact.id].text} {self.topic(passage)}", paragraph=passage.text)
+
+    def topic(self, passage: Passage) -> str:
+        """A paragraph's first sentence: reports open a paragraph with the topic its figures are about."""
+        match = _SENTENCE.match(passage.text)
+        return match.group(0) if match else ""
+
+    def quote(self, fact) -> str:
+        """The report's own words around a figure: its clause, led by its base figure's for a growth rate."""
+        passage = self.passage_at(fact.start)
+        clause = clause_around(passage.text, fact.start - passage.start, fact.end - passage.start)
+        base = self.by_id.get(getattr(fact, "base_fact_id", None))
+        if base is not None and base.figure_text not in clause and len(clause) - len(fact.figure_text) <= 8:
+            return f"{self.segments[base.id].strip('、和及与 ')}，{clause}"
+        return clause
