@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import threading
 import time
@@ -37,13 +38,24 @@ def _write_facts(document: Document, path: Path) -> None:
     write_fact_table(extract_facts(document), path, corpus_sha256=document.sha256)
 
 
+def extractor_fingerprint() -> str:
+    """The fact extractor's version plus a hash of its source, so any change to the code that
+    reads figures rebuilds the fact table (a stale table would answer with old readings)."""
+    import qa.facts
+    import qa.numbers
+    import qa.subjects
+
+    digest = hashlib.sha256()
+    for module in (qa.numbers, qa.facts, qa.subjects):
+        digest.update(Path(module.__file__).read_bytes())
+    return f"{qa.facts.EXTRACTOR_VERSION}+{digest.hexdigest()[:12]}"
+
+
 def build_spec(*, chunk_size: int | None = None) -> BuildSpec:
     """What an index build holds: chunks, vectors and the fact table (versioned together)."""
-    from qa.facts import EXTRACTOR_VERSION
-
     settings = ChunkerSettings(chunk_size=chunk_size) if chunk_size else ChunkerSettings()
     return BuildSpec(settings=settings, extras={FACTS_FILE: _write_facts},
-                     extras_version={"facts_extractor": EXTRACTOR_VERSION})
+                     extras_version={"facts_extractor": extractor_fingerprint()})
 
 
 @dataclass(frozen=True)

@@ -195,9 +195,11 @@ def actor_factor(intent: Intent, actor_text: str) -> float:
     return 1.15 if hits else 0.6
 
 
-def year_ok(intent: Intent, fact_year: int | None, sentence: str) -> bool:
-    """A year in the question must be the fact's year or written in its sentence."""
-    return all(fact_year == year or str(year) in sentence for year in intent.years)
+def year_ok(intent: Intent, fact_year: int | None, sentence: str, comparison: bool) -> bool:
+    """A year asked about must be the fact's year ("较2019年增长" in its sentence does not make a
+    2020 figure a 2019 one); a year compared against must be the base of a comparison figure."""
+    asked = all(fact_year == year or (fact_year is None and str(year) in sentence) for year in intent.years)
+    return asked and all(comparison and str(year) in sentence for year in intent.base_years)
 
 
 def rank_matches(matches: Iterable[Match]) -> list[Match]:

@@ -50,7 +50,8 @@ class Intent:
     actor_switch: bool = False  # a follow-up that only changes who ("海关呢？")
     units: frozenset[str] = frozenset()
     actors: tuple[str, ...] = ()
-    years: tuple[int, ...] = ()
+    years: tuple[int, ...] = ()  # the years asked about
+    base_years: tuple[int, ...] = ()  # years compared against ("比2019年增长多少")
     places: tuple[str, ...] = ()  # place names in the question
     wants_two: bool = False
     parts: tuple["Intent", ...] = ()  # one sub-question per figure asked ("审结多少件，同比增长多少")
@@ -59,13 +60,16 @@ class Intent:
     numbers_in_question: tuple[str, ...] = field(default=())
 
 
-def _years(text: str) -> tuple[int, ...]:
+def _years(text: str, *, base: bool) -> tuple[int, ...]:
+    """Years asked about (`base=False`) or compared against (`base=True`: "比2019年增长")."""
     years = []
     for match in _YEAR.finditer(text):
         raw = match.group(1)
         if not raw.isdigit():
             raw = "".join(str("〇一二三四五六七八九".index(ch)) if ch in "〇一二三四五六七八九" else "0" for ch in raw)
-        years.append(int(raw))
+        is_base = re.search(r"(较|比|与|同|相比)$", text[max(0, match.start() - 2):match.start()]) is not None
+        if is_base == base:
+            years.append(int(raw))
     return tuple(dict.fromkeys(years))
 
 
@@ -272,7 +276,8 @@ def understand(question: str, history: Sequence[Turn] = (), *, split: bool = Tru
         own_terms=tuple(own) if followup else None,
         counted=counted_things(text), asked_nouns=tuple(dict.fromkeys((*counted_things(text), *asked_things(text)))),
         actor_switch=followup and bool(detect_actors(text)),
-        units=units, actors=actors, years=_years(text), places=places(text), wants_two=len(parts) > 1, parts=parts,
+        units=units, actors=actors, years=_years(text, base=False),
+        base_years=_years(text, base=True), places=places(text), wants_two=len(parts) > 1, parts=parts,
         is_followup=followup, previous_answer=previous_answer if followup else "",
         numbers_in_question=tuple(re.findall(r"\d+(?:\.\d+)?", text)),
     )

@@ -74,7 +74,7 @@ class Reasoner:
             if self.layout.is_delta[i] and intent.asked in ("count", "money") and not _DELTA_ASKED.search(intent.question):
                 score *= 0.5  # "新增4家" answers "新增了多少", not "一共有多少"
                 reasons.append("an increase, not a total")
-            if not year_ok(intent, fact.year, sentence.text):
+            if not year_ok(intent, fact.year, sentence.text, self.layout.is_delta[i]):
                 score *= 0.3
                 reasons.append("other year")
             if focus:  # a follow-up asks about the figure just given: its growth, its neighbours
@@ -140,7 +140,7 @@ class Reasoner:
         for place in intent.places:
             if place not in text and place.rstrip("市省区县") not in text:
                 return f"这份报告只涉及本地区的工作，没有提到“{place}”。"
-        for year in intent.years:
+        for year in intent.years + intent.base_years:
             if year > 0 and str(year) not in text:
                 return f"这份报告没有{year}年的数据。"
         for noun in intent.asked_nouns:
