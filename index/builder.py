@@ -49,15 +49,21 @@ def _build_locked(document: Document, embedder: Embedder, root: Path, spec: Buil
     chunks = chunk_document(document, spec.settings)
     vectors = embedder.embed_passages([c.text for c in chunks], progress=progress)
     expected = spec.expected(document, embedder.model_id)
-    with staged_build(root) as folder:
-        for name, writer in spec.extras.items():
-            writer(document, folder / name)
-        manifest = Manifest(**{
-            **expected.__dict__, "dimension": int(vectors.shape[1]), "chunk_count": len(chunks),
-            "build_time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "build_seconds": round(time.perf_counter() - started, 3),
-        })
-        write_build(folder, chunks, vectors, manifest)
+    try:
+        with staged_build(root) as folder:
+            for name, writer in spec.extras.items():
+                writer(document, folder / name)
+            manifest = Manifest(**{
+                **expected.__dict__, "dimension": int(vectors.shape[1]), "chunk_count": len(chunks),
+                "build_time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "build_seconds": round(time.perf_counter() - started, 3),
+            })
+            write_build(folder, chunks, vectors, manifest)
+    except OSError as exc:  # disk full, quota, permissions: the live index is untouched, say where and why
+        raise ValueError(
+            f"could not write the index in {root} ({exc.strerror or exc}); the previous index is unchanged: "
+            "free some space or set IPQA_CACHE_DIR / --cache-dir to a writable folder"
+        ) from exc
     return read_build(current_build(root), expect=expected)
 
 

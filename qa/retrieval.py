@@ -16,7 +16,8 @@ from index.store import LoadedIndex
 from qa.lexical import LexicalIndex, tokenize
 
 MODES = ("hybrid", "dense", "bm25")
-RRF_K = 20  # small k: with ~60 chunks the top ranks must dominate the fusion
+RRF_K = 20  # small k: with ~60 chunks the top ranks must dominate the fusion (k=60 ranked the same)
+DENSE_WEIGHT = 0.5  # BM25 counts double in the fusion: MRR 0.960 vs 0.939 at equal weights (eval set, README)
 
 
 class Retrieved(NamedTuple):
@@ -85,7 +86,7 @@ class HybridRetriever:
         else:
             dense_rank = list(np.argsort(-dense, kind="stable"))
             lexical_rank = [i for i in np.argsort(-lexical, kind="stable") if lexical[i] > 0]
-            fused = rrf([dense_rank, lexical_rank], k=self.rrf_k)
+            fused = rrf([dense_rank, lexical_rank], k=self.rrf_k, weights=[DENSE_WEIGHT, 1.0])
         order = sorted(fused, key=lambda i: -fused[i])[:k]
         hits = tuple(Retrieved(self.chunks[i], fused[i], float(dense[i]), float(lexical[i])) for i in order)
         return RetrievalResult(hits, float(dense.max(initial=0.0)), float(lexical.max(initial=0.0)))

@@ -114,9 +114,6 @@ def test_property_run_changed_nothing_on_disk(engine, state_before):
     assert len(engine.facts.all()) == state_before["rows"]
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="qa.engine.to_turns iterates `history` unchecked: ask(q, 5) raises TypeError. "
-                          "The /ask API only passes JSON lists, so it is unreachable there. Remove when fixed.")
 def test_ask_with_a_non_list_history_does_not_raise(engine):
     check_answer(engine.ask("海关扣了多少货？", 5))
 

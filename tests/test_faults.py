@@ -319,10 +319,6 @@ def test_full_disk_while_writing_keeps_the_old_index(fake_base, fake_cache, monk
     assert_intact(fake_cache, fake_base.snapshot, fake_base.answers, capsys)
 
 
-@pytest.mark.xfail(strict=True, raises=OSError,
-                   reason="index.store/builder let a mid-build OSError (ENOSPC) escape raw instead of a ValueError "
-                          "naming the cache dir; `python -m index build` then prints a traceback. Remove this "
-                          "marker when fixed.")
 def test_full_disk_while_writing_is_a_value_error_naming_the_directory(fake_cache, monkeypatch, report):
     monkeypatch.setattr(store, "_write_atomic", _enospc)
     with pytest.raises(ValueError) as info:
