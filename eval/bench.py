@@ -253,7 +253,7 @@ def step_api(engine, items, levels: Sequence[int], requests: int, log) -> list[d
 def _run_level(clients, work, requests: int) -> dict:
     lock = threading.Lock()
     next_index = iter(range(requests))
-    latencies, errors, samples = [], [], []
+    latencies, errors = [], []
     start = threading.Barrier(len(clients) + 1)
 
     def client_loop(client) -> None:

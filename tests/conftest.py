@@ -108,3 +108,13 @@ def real_embedder(real_cache):
     embedder = SentenceTransformerEmbedder(DEFAULT_MODEL, cache_dir=real_cache)
     embedder.warm_up()
     return embedder
+
+
+@pytest.fixture(scope="session")
+def real_engine(real_cache, real_embedder):
+    """The production engine on the real report and model, loaded once per session and shared."""
+    from qa.engine import EngineConfig, QAEngine
+
+    engine = QAEngine(EngineConfig(corpus=CORPUS, cache_dir=real_cache), embedder=real_embedder)
+    engine.warm_up()
+    return engine

@@ -298,16 +298,6 @@ def test_auth_needs_both_variables(monkeypatch, capsys):
 
 # -- the real engine ------------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def real_engine(tmp_path_factory):
-    from qa.engine import EngineConfig, QAEngine
-
-    cache = Path(os.environ.get("IPQA_TEST_CACHE") or tmp_path_factory.getbasetemp() / "ipqa-cache")
-    engine = QAEngine(EngineConfig(corpus=CORPUS, cache_dir=cache))
-    engine.warm_up()
-    return engine
-
-
 @pytest.fixture(scope="module")
 def real_client(real_engine):
     demo = app.create_app(real_engine)

@@ -53,14 +53,9 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="session")
-def engine(tmp_path_factory):
-    from qa.engine import EngineConfig, QAEngine
-
-    cache = Path(os.environ.get("IPQA_TEST_CACHE") or tmp_path_factory.getbasetemp() / "ipqa-cache")
-    engine = QAEngine(EngineConfig(corpus=CORPUS, cache_dir=cache))
-    engine.warm_up()
-    engine.ask("预热")  # load the embedding model now, so the timings below are what a user sees
-    return engine
+def engine(real_engine):
+    real_engine.ask("预热")  # load the embedding model now, so the timings below are what a user sees
+    return real_engine
 
 
 @pytest.fixture(scope="module")

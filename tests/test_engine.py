@@ -6,8 +6,6 @@ the citation it points to.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import pytest
 
@@ -19,13 +17,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory):
-    from qa.engine import EngineConfig, QAEngine
-
-    cache = Path(os.environ.get("IPQA_TEST_CACHE") or tmp_path_factory.getbasetemp() / "ipqa-cache")
-    engine = QAEngine(EngineConfig(corpus=CORPUS, cache_dir=cache))
-    engine.warm_up()
-    return engine
+def engine(real_engine):
+    return real_engine
 
 
 def figures(answer) -> list[str]:

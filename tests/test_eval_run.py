@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -11,20 +10,14 @@ import pytest
 from eval.dataset import load_dataset
 from eval.runner import FULL, VARIANTS, run_eval, run_variants, write_outputs
 from qa.numbers import find_quantities
-from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.integration
 DATASET = Path(__file__).resolve().parent.parent / "eval" / "qa.jsonl"
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory):
-    from qa.engine import EngineConfig, QAEngine
-
-    cache = Path(os.environ.get("IPQA_TEST_CACHE") or tmp_path_factory.getbasetemp() / "ipqa-cache")
-    engine = QAEngine(EngineConfig(corpus=CORPUS, cache_dir=cache))
-    engine.warm_up()
-    return engine
+def engine(real_engine):
+    return real_engine
 
 
 @pytest.fixture(scope="module")

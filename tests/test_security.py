@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import http.cookiejar
-import json
 import urllib.error
 import urllib.parse
 import urllib.request
