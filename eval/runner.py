@@ -49,17 +49,15 @@ def _history(item: EvalItem) -> list[dict]:
     return [{"role": t.role, "content": t.content} for t in item.history]
 
 
-def run_eval(engine, items: Sequence[EvalItem], *, variant: Variant = FULL, progress: Progress | None = None,
-             with_retrieval: bool = True) -> EvalRun:
+def run_eval(engine, items: Sequence[EvalItem], *, variant: Variant = FULL, progress: Progress | None = None) -> EvalRun:
     """Ask every question (with its history) and score it; `engine` must already be configured."""
     run = EvalRun(variant, list(items))
     ranked = []
     for i, item in enumerate(items):
-        answer = engine.ask(item.question, _history(item))
+        answer, texts = engine.ask_ranked(item.question, _history(item), k=5)
         run.answers.append(answer)
         run.scores.append(score_item(item, answer))
-        if with_retrieval:
-            ranked.append(engine.retrieve_texts(item.question, history=_history(item), k=5))
+        ranked.append(texts)
         if progress:
             progress(i + 1, len(items), variant.name)
     answerable = [(it, r) for it, r in zip(items, ranked) if it.evidence]

@@ -152,23 +152,22 @@ class QAEngine:
 
     def ask(self, question: Any, history: Any = None) -> Answer:
         """Answer one question (with optional chat history); never raises on bad input."""
+        return self.ask_ranked(question, history)[0]
+
+    def ask_ranked(self, question: Any, history: Any = None, *, k: int = 5) -> tuple[Answer, list[str]]:
+        """The answer and the texts of the top-k retrieved chunks behind it (for retrieval metrics)."""
         started = time.perf_counter()
         self.warm_up()
         cleaned = clean_question(question)
+        ranked: list[str] = []
         if cleaned.problem:
             answer = compose_refusal(cleaned.text, cleaned.problem, (), kind="invalid", notice=cleaned.notice)
         else:
             intent = understand(cleaned.text, to_turns(history))
-            retrieved = self.retriever.retrieve(intent.query, k=8, tokens=list(intent.terms))
-            answer = self.reasoner.answer(intent, retrieved, notice=cleaned.notice,
-                                          chinese=cleaned.has_chinese)
-        return replace(answer, latency_ms=round((time.perf_counter() - started) * 1000, 2))
-
-    def retrieve_texts(self, question: str, *, history: Any = None, k: int = 5) -> list[str]:
-        """Ranked chunk texts for a question (for retrieval metrics)."""
-        self.warm_up()
-        intent = understand(clean_question(question).text or " ", to_turns(history))
-        return [h.chunk.text for h in self.retriever.retrieve(intent.query, k=k, tokens=list(intent.terms)).hits]
+            retrieved = self.retriever.retrieve(intent.query, k=max(k, 8), tokens=list(intent.terms))
+            answer = self.reasoner.answer(intent, retrieved, notice=cleaned.notice, chinese=cleaned.has_chinese)
+            ranked = [h.chunk.text for h in retrieved.hits[:k]]
+        return replace(answer, latency_ms=round((time.perf_counter() - started) * 1000, 2)), ranked
 
     def status(self) -> EngineStatus:
         self.warm_up()

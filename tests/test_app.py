@@ -67,8 +67,8 @@ class FakeEngine:
                                  kind="count")
         return compose_refusal(question, "", (other,), kind="count")
 
-    def retrieve_texts(self, question, *, history=None, k=5):
-        return [PASSAGE]
+    def ask_ranked(self, question, history=None, *, k=5):
+        return self.ask(question, history), [PASSAGE]
 
     def status(self):
         return SimpleNamespace(model="fake-model", index_directory="/tmp/index", chunk_count=64, fact_count=2,
