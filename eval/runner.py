@@ -152,7 +152,7 @@ def write_chart(runs: Sequence[EvalRun], path: Path) -> None:
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("score")
     ax.set_title("Eval metrics per configuration")
-    ax.legend(fontsize=8, ncols=min(5, len(runs)))
+    ax.legend(fontsize=8, ncols=min(5, len(runs)), loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
     fig.tight_layout()
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.png")
     fig.savefig(tmp, dpi=110)
