@@ -21,7 +21,7 @@ from qa.lexicon import ACTORS, SYNONYMS
 from qa.question import Intent
 
 _PARTICLE_END = set("里了们到上中下内过来去着的得地呢吗")
-_PARTICLE_START = set("能要会被把在给让将已都也还就再所")
+_PARTICLE_START = set("能要会被把在给让将已都也还就再所比较年")
 _CLAUSE_BREAK = re.compile(r"[，；。：！？,;:]")
 RETRIEVAL_WEIGHT = 0.25  # share of the fused retrieval score in a fact's score (chosen on the eval set)
 LEVELS = (1.0, 0.8, 0.6, 0.2)  # segment, clause, sentence, paragraph

@@ -14,8 +14,8 @@ from typing import Sequence
 import cn2an
 import jieba.posseg as posseg
 
-from qa.lexical import tokenize
-from qa.lexicon import (ACTORS, NAME_PATTERN, RATE_PATTERN, DURATION_PATTERN, DURATION_UNITS, FIGURE_PATTERN, FOLLOWUP_START, GROWTH_PATTERN, MONEY_WORDS, PEOPLE_WORDS,
+from qa.lexical import STOPWORDS, tokenize
+from qa.lexicon import (ACTORS, GENERIC_NOUNS, NAME_PATTERN, RATE_PATTERN, DURATION_PATTERN, DURATION_UNITS, FIGURE_PATTERN, FOLLOWUP_START, GROWTH_PATTERN, MONEY_WORDS, PEOPLE_WORDS,
                         RANK_PATTERN, SYNONYMS, TEXT_PATTERN, UNIT_GROUPS)
 
 ASKED = ("count", "money", "growth", "rank", "text")
@@ -23,6 +23,7 @@ _MEASURE = re.compile(r"(?:多少|几)(万|亿)?(件|起|宗|名|人次|人|位|
 _CN_NUM = "[零〇一二两三四五六七八九十百千万亿]+"
 _CN_QUANTITY = re.compile(f"({_CN_NUM})((?:余|多)?(?:件|起|宗|名|人次|人|位|家|个|项|次|批|册|篇|笔|支|元|万|亿|年|天|月|户|倍))")
 _CN_ORDINAL = re.compile(f"第({_CN_NUM})()")
+_YEAR_ON_YEAR = re.compile(r"(?:比|较|相比|跟|和)(?:前一?年|上一?年|去年|上年度?)(?:相比|比)?")
 _YEAR = re.compile(r"((?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年")
 
 
@@ -53,6 +54,7 @@ class Intent:
     years: tuple[int, ...] = ()  # the years asked about
     base_years: tuple[int, ...] = ()  # years compared against ("比2019年增长多少")
     places: tuple[str, ...] = ()  # place names in the question
+    nouns: tuple[str, ...] = ()  # its other content nouns: each must be something the report mentions
     wants_two: bool = False
     parts: tuple["Intent", ...] = ()  # one sub-question per figure asked ("审结多少件，同比增长多少")
     is_followup: bool = False
@@ -86,6 +88,7 @@ def _normalise_numerals(text: str) -> str:
     Only a numeral followed by a measure word (or after 第) counts, so names such as
     十三五 and words such as 一共 stay as written.
     """
+    text = _YEAR_ON_YEAR.sub("同比", text)  # "比前一年/比去年/较上年": what reports write as 同比
     text = _CN_QUANTITY.sub(_numeral_to_digits, text)
     return _CN_ORDINAL.sub(lambda m: "第" + _numeral_to_digits(m), text)
 
@@ -155,9 +158,13 @@ def expand_terms(tokens: Sequence[str], text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(expanded))
 
 
-def places(text: str) -> tuple[str, ...]:
-    """Place names (jieba's ``ns`` tag) in a text."""
-    return tuple(w.word for w in posseg.cut(text) if w.flag == "ns")
+def places_and_nouns(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Place names (jieba's ``ns`` tag) and other content nouns (``n*``, two characters or more)."""
+    tagged = [(w.word.lower(), w.flag) for w in posseg.cut(text)]
+    places = tuple(word for word, flag in tagged if flag == "ns")
+    nouns = tuple(word for word, flag in tagged if flag.startswith("n") and flag != "ns" and len(word) > 1
+                  and word not in GENERIC_NOUNS and word not in STOPWORDS)
+    return places, nouns
 
 
 def _is_elliptical(question: str, tokens: Sequence[str]) -> bool:
@@ -166,7 +173,9 @@ def _is_elliptical(question: str, tokens: Sequence[str]) -> bool:
         return True
     content = [t for t in tokens if not re.fullmatch(FIGURE_PATTERN + "|" + GROWTH_PATTERN, t)
                and not t.isdigit() and len(t) > 1]
-    return len(stripped) <= 6 or not content
+    # "比前一年多了多少？", "审结了多少？": a short question naming no thing leans on the one before
+    no_thing = len(stripped) <= 12 and not places_and_nouns(stripped)[1]
+    return len(stripped) <= 6 or not content or no_thing
 
 
 _ASK = re.compile(r"百分之几|第几|多少|几")
@@ -215,7 +224,8 @@ def counted_things(text: str) -> tuple[str, ...]:
 def asked_things(text: str) -> tuple[str, ...]:
     """Nouns right before the question word: "工资多少" -> 工资, "局长是谁" -> 局长."""
     found = []
-    for match in re.finditer(r"([\u4e00-\u9fff]{1,8}?)(?:的)?(?:是|有|为|达|共|一共|总共|大概|大约)*(?:多少|几|谁|什么|哪)", text):
+    asking = r"(?:是|有|为|达|共|一共|总共|大概|大约)*(?:多少|几|谁|什么|哪)|(?:同比|比上年|比去年)?(?:增长|增加|上升|下降)"
+    for match in re.finditer(r"([\u4e00-\u9fff]{1,8}?)(?:的)?(?:" + asking + ")", text):
         words = [w for w in posseg.cut(match.group(1)) if w.word.strip()]
         if words and words[-1].flag.startswith("n") and words[-1].word in tokenize(words[-1].word, search=False):
             found.append(words[-1].word.lower())
@@ -277,7 +287,8 @@ def understand(question: str, history: Sequence[Turn] = (), *, split: bool = Tru
         counted=counted_things(text), asked_nouns=tuple(dict.fromkeys((*counted_things(text), *asked_things(text)))),
         actor_switch=followup and bool(detect_actors(text)),
         units=units, actors=actors, years=_years(text, base=False),
-        base_years=_years(text, base=True), places=places(text), wants_two=len(parts) > 1, parts=parts,
+        base_years=_years(text, base=True), places=places_and_nouns(text)[0],
+        nouns=places_and_nouns(text)[1], wants_two=len(parts) > 1, parts=parts,
         is_followup=followup, previous_answer=previous_answer if followup else "",
         numbers_in_question=tuple(re.findall(r"\d+(?:\.\d+)?", text)),
     )

@@ -15,6 +15,7 @@ from index.chunking import Chunk
 from index.corpus import Document
 from qa.answering import Answer, AnswerFigure, Citation, compose_found, compose_refusal
 from qa.layout import ReportLayout
+from qa.lexicon import GENERIC_NOUNS
 from qa.matching import (RETRIEVAL_WEIGHT, Match, QueryTerms, Vocabulary, actor_factor, coverage, expansions,
                          kind_factor, rank_matches, term_options, year_ok)
 from qa.numbers import find_quantities
@@ -137,14 +138,20 @@ class Reasoner:
     def out_of_scope(self, intent: Intent) -> str:
         """A reason the report cannot answer, found before any scoring ("" if none)."""
         text = self.document.text
-        for place in intent.places:
-            if place not in text and place.rstrip("市省区县") not in text:
+        for place in intent.places:  # "天津海关" is local (天津 is in the report), "上海海关" is not
+            if place not in text and place[:2] not in text:
                 return f"这份报告只涉及本地区的工作，没有提到“{place}”。"
         for year in intent.years + intent.base_years:
             if year > 0 and str(year) not in text:
                 return f"这份报告没有{year}年的数据。"
-        for noun in intent.asked_nouns:
-            if not term_options(noun, self.vocab):
+        for noun in intent.asked_nouns:  # what the question is about must be in the report
+            if noun not in GENERIC_NOUNS and not term_options(noun, self.vocab):
+                return f"报告没有提到“{noun}”。"
+        for noun in intent.nouns:
+            # Other nouns only count when no part of them is known: jieba's tags are not always right
+            # ("专门/n"), and a part may be enough ("盗版书" -> 盗版, "文旅局" -> 文旅).
+            parts = [noun[i:i + 2] for i in range(len(noun) - 1)]
+            if len(noun) >= 3 and not any(term_options(p, self.vocab) for p in [noun, *parts]):
                 return f"报告没有提到“{noun}”。"
         return ""
 

@@ -89,3 +89,21 @@ def test_clean_question_caps_length_with_notice():
     cleaned = clean_question("专利" * 1000)
     assert len(cleaned.text) == MAX_QUESTION_CHARS
     assert "问题过长（2000字）" in cleaned.notice
+
+
+def test_everyday_year_on_year_becomes_the_report_word():
+    for question in ("比前一年多了多少？", "比去年增长了多少", "较上年涨了多少"):
+        intent = understand(question)
+        assert "同比" in intent.core_terms and intent.asked == "growth"
+
+
+def test_short_question_without_a_thing_is_a_followup():
+    history = [Turn("user", "全市有效发明专利有多少件？"), Turn("assistant", "答：38152件")]
+    assert understand("比前一年多了多少？", history).is_followup
+    assert not understand("海关扣留了多少侵权货物？", history).is_followup
+
+
+def test_nouns_and_places_are_read():
+    intent = understand("上海海关扣留了多少侵权货物？")
+    assert intent.places == ("上海海关",)
+    assert "工资" in understand("技术调查官一个月工资多少？").asked_nouns
