@@ -106,4 +106,4 @@ def test_short_question_without_a_thing_is_a_followup():
 def test_nouns_and_places_are_read():
     intent = understand("上海海关扣留了多少侵权货物？")
     assert intent.places == ("上海海关",)
-    assert "工资" in understand("技术调查官一个月工资多少？").asked_nouns
+    assert "月工资" in understand("技术调查官一个月工资多少？").asked_nouns
