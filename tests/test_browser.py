@@ -148,4 +148,6 @@ def test_example_button_and_clear(page):
     assert "海关扣了多少货？" in page.locator("#qa-chat .qa-user").last.inner_text()
     page.click("#qa-clear")
     page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 0", timeout=10_000)
+    # the sources panel is a second output of the same event; the browser may paint it a frame later
+    page.wait_for_function("document.querySelector('#qa-sources').innerText.includes('提问后')", timeout=10_000)
     assert "提问后" in page.locator("#qa-sources").inner_text()
