@@ -55,11 +55,15 @@ class Intent:
     base_years: tuple[int, ...] = ()  # years compared against ("比2019年增长多少")
     places: tuple[str, ...] = ()  # place names in the question
     nouns: tuple[str, ...] = ()  # its other content nouns: each must be something the report mentions
-    wants_two: bool = False
     parts: tuple["Intent", ...] = ()  # one sub-question per figure asked ("审结多少件，同比增长多少")
     is_followup: bool = False
     previous_answer: str = ""  # the assistant's last answer, for follow-ups
     numbers_in_question: tuple[str, ...] = field(default=())
+
+    @property
+    def wants_two(self) -> bool:
+        """More than one figure is asked for ("批准逮捕多少件、多少人")."""
+        return len(self.parts) > 1
 
 
 def _years(text: str, *, base: bool) -> tuple[int, ...]:
@@ -280,15 +284,17 @@ def understand(question: str, history: Sequence[Turn] = (), *, split: bool = Tru
     if split and followup and not parts and len(split_parts(earlier)) > 1:
         # "批准逮捕多少件多少人？" then "那起诉呢？": ask the new topic once per figure asked before
         parts = tuple(understand(question, [Turn("user", piece)], split=False) for piece in split_parts(earlier))
+    places_found, nouns = places_and_nouns(text)
+    counted = counted_things(text)
+    about = tuple(dict.fromkeys((*counted, *asked_things(text))))
     return Intent(
         question=question, query=query, asked=asked, terms=expand_terms(tokenize(query), query),
-        core_terms=tuple(tokens), boost_terms=tuple(dict.fromkeys((*own, *counted_things(text), *asked_things(text)))),
-        own_terms=tuple(own) if followup else None,
-        counted=counted_things(text), asked_nouns=tuple(dict.fromkeys((*counted_things(text), *asked_things(text)))),
+        core_terms=tuple(tokens), boost_terms=tuple(dict.fromkeys((*own, *about))),
+        own_terms=tuple(own) if followup else None, counted=counted, asked_nouns=about,
         actor_switch=followup and bool(detect_actors(text)),
         units=units, actors=actors, years=_years(text, base=False),
-        base_years=_years(text, base=True), places=places_and_nouns(text)[0],
-        nouns=places_and_nouns(text)[1], wants_two=len(parts) > 1, parts=parts,
+        base_years=_years(text, base=True), places=places_found,
+        nouns=nouns, parts=parts,
         is_followup=followup, previous_answer=previous_answer if followup else "",
         numbers_in_question=tuple(re.findall(r"\d+(?:\.\d+)?", text)),
     )
