@@ -42,7 +42,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Sequence
 
+from eval import scoring
 from index.settings import REPO_ROOT, add_common_args, index_root
+from index.store import write_atomic
 
 DEFAULT_DATASET = REPO_ROOT / "eval" / "qa.jsonl"
 DEFAULT_OUT = REPO_ROOT / "runs" / "bench.json"
@@ -80,14 +82,9 @@ def vm_status(pid: str = "self") -> dict:
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    """Linear-interpolated percentile (numpy's default), 0 <= q <= 100."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = (len(ordered) - 1) * q / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+    """`eval.scoring.percentile`, but NaN (not None) for no values, so tables and JSON stay numeric."""
+    value = scoring.percentile(values, q)
+    return float("nan") if value is None else value
 
 
 def dir_bytes(path: Path) -> int:
@@ -448,9 +445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     print(render_table(result))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(f".{args.out.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, args.out)
+    write_atomic(args.out, (json.dumps(result, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     print(f"\nwrote {args.out}")
     return 0
 

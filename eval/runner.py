@@ -10,6 +10,7 @@ from typing import Callable, Sequence
 
 from eval.dataset import EvalItem
 from eval.scoring import ItemScore, retrieval_metrics, score_item, summarize
+from index.store import write_atomic
 
 Progress = Callable[[int, int, str], None]
 
@@ -77,12 +78,6 @@ def run_variants(engine, items: Sequence[EvalItem], variants: Sequence[Variant] 
 
 
 # -- outputs -----------------------------------------------------------------------------
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
 
 METRICS = (("accuracy", "overall", "accuracy"), ("figure acc.", "overall", "figure_accuracy"),
            ("text acc.", "overall", "text_accuracy"), ("citation acc.", "overall", "citation_accuracy"),
@@ -166,10 +161,10 @@ def write_outputs(runs: Sequence[EvalRun], out_dir: Path, *, dataset: str) -> di
     main = runs[0]
     paths = {name: out_dir / name for name in ("predictions.jsonl", "summary.json", "report.md", "metrics.png")}
     lines = "".join(json.dumps(prediction_record(i, a), ensure_ascii=False) + "\n" for i, a in zip(main.items, main.answers))
-    _atomic_write(paths["predictions.jsonl"], lines.encode("utf-8"))
+    write_atomic(paths["predictions.jsonl"], lines.encode("utf-8"))
     summary = {"dataset": dataset, "variants": {r.variant.name: {"description": r.variant.description, **r.summary}
                                                 for r in runs}}
-    _atomic_write(paths["summary.json"], json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8"))
-    _atomic_write(paths["report.md"], report_markdown(runs, dataset=dataset).encode("utf-8"))
+    write_atomic(paths["summary.json"], json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8"))
+    write_atomic(paths["report.md"], report_markdown(runs, dataset=dataset).encode("utf-8"))
     write_chart(runs, paths["metrics.png"])
     return paths

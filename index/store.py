@@ -87,7 +87,8 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so that readers see the old bytes or the new, never a half-written file."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as handle:
         handle.write(data)
@@ -104,13 +105,13 @@ def write_build(directory: Path, chunks: list[Chunk], vectors: np.ndarray, manif
     index = faiss.IndexIDMap(flat)
     index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
                        np.array([c.id for c in chunks], dtype=np.int64))
-    _write_atomic(directory / VECTORS, faiss.serialize_index(index).tobytes())
+    write_atomic(directory / VECTORS, faiss.serialize_index(index).tobytes())
     lines = "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in chunks)
-    _write_atomic(directory / CHUNKS, lines.encode("utf-8"))
+    write_atomic(directory / CHUNKS, lines.encode("utf-8"))
     files = {p.name: {"bytes": p.stat().st_size, "sha256": _sha256(p)}
              for p in sorted(directory.iterdir()) if p.is_file() and p.name != MANIFEST and not p.name.startswith(".")}
     final = Manifest(**{**asdict(manifest), "files": files})
-    _write_atomic(directory / MANIFEST, json.dumps(asdict(final), ensure_ascii=False, indent=2).encode("utf-8"))
+    write_atomic(directory / MANIFEST, json.dumps(asdict(final), ensure_ascii=False, indent=2).encode("utf-8"))
     return final
 
 
@@ -211,7 +212,7 @@ def staged_build(root: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _write_atomic(root / "CURRENT", name.encode("utf-8"))
+    write_atomic(root / "CURRENT", name.encode("utf-8"))
     for old in builds.iterdir():  # earlier builds and leftovers of killed ones
         if old.name != name:
             shutil.rmtree(old, ignore_errors=True)

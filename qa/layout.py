@@ -14,10 +14,9 @@ from typing import Sequence
 from index.chunking import Chunk
 from index.corpus import Document, Passage
 from qa.lexical import tokenize
-from qa.matching import Context, clause_around
+from qa.matching import Context, clause_span
 from qa.numbers import find_quantities
 
-_CLAUSE_BREAK = re.compile(r"[，；。：！？,;:]")
 _LIST_BREAK = re.compile(r"[、和及与]")
 _DELTA = re.compile(r"新增|净增|增加|增长")
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
@@ -64,6 +63,7 @@ class ReportLayout:
         # the "全市法院新收知识产权……案件" written before the semicolon.
         self.fact_sentences = [self.sentence_at(f.start) for f in self.facts]
         self.sentence_of = {f.id: s for f, s in zip(self.facts, self.fact_sentences)}
+        self.clauses = {f.id: self._clause(f) for f in self.facts}  # (start, end) in the report
         self.segments = self._segments()
         self.contexts = [self._fact_context(f) for f in self.facts]
         self.actor_texts = [(f.actor or "") + s.text + self.passage_at(f.start).text[:40]
@@ -94,11 +94,7 @@ class ReportLayout:
         """
         text, segments = self.document.text, {}
         for fact in self.facts:
-            passage = self.passage_at(fact.start)
-            local_start, local_end = fact.start - passage.start, fact.end - passage.start
-            left = max((m.end() for m in _CLAUSE_BREAK.finditer(passage.text, 0, local_start)), default=0)
-            right_break = _CLAUSE_BREAK.search(passage.text, local_end)
-            c_start, c_end = passage.start + left, passage.start + (right_break.start() if right_break else len(passage.text))
+            c_start, c_end = self.clauses[fact.id]
             previous = [f for f in self.facts if c_start <= f.end <= fact.start]
             following = [f for f in self.facts if fact.end <= f.start < c_end]
             start = self._cut(max(previous, key=lambda f: f.end).end, fact.start, True) if previous else c_start
@@ -106,10 +102,20 @@ class ReportLayout:
             segments[fact.id] = text[start:end]
         return segments
 
+    def _clause(self, fact) -> tuple[int, int]:
+        passage = self.passage_at(fact.start)
+        left, right = clause_span(passage.text, fact.start - passage.start, fact.end - passage.start)
+        return passage.start + left, passage.start + right
+
+    def clause(self, fact) -> str:
+        start, end = self.clauses[fact.id]
+        return self.document.text[start:end]
+
     def _cut(self, left: int, right: int, after: bool) -> int:
-        """Where the text between two figures divides: at the last list separator, else right after `left`."""
+        """Where the text between two figures divides: at the last list separator between them;
+        without one, the words between belong to both figures (`after` says which side is asking)."""
         found = list(_LIST_BREAK.finditer(self.document.text, left, right))
-        if not found:  # "2件案件入选中国法院50件……": the words between belong to both figures
+        if not found:  # "2件案件入选中国法院50件……": "案件入选中国法院" is about both
             return left if after else right
         return found[-1].end() if after else found[-1].start()
 
@@ -122,7 +128,7 @@ class ReportLayout:
 
     def _fact_context(self, fact) -> Context:
         passage = self.passage_at(fact.start)
-        clause = clause_around(passage.text, fact.start - passage.start, fact.end - passage.start)
+        clause = self.clause(fact)
         near = [self.segments[fact.id], fact.subject or ""]
         base = self.by_id.get(getattr(fact, "base_fact_id", None))
         if base is not None:  # a growth rate is about what its base figure counts
@@ -138,8 +144,7 @@ class ReportLayout:
 
     def quote(self, fact) -> str:
         """The report's own words around a figure: its clause, led by its base figure's for a growth rate."""
-        passage = self.passage_at(fact.start)
-        clause = clause_around(passage.text, fact.start - passage.start, fact.end - passage.start)
+        clause = self.clause(fact)
         base = self.by_id.get(getattr(fact, "base_fact_id", None))
         if base is not None and base.figure_text not in clause and len(clause) - len(fact.figure_text) <= 8:
             return f"{self.segments[base.id].strip('、和及与 ')}，{clause}"

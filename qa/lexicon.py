@@ -4,9 +4,12 @@ This is data, not rules per question: everyday words on the left, the words a
 Chinese government work report uses on the right. It covers the actors and
 actions of any provincial/municipal IP report (police, procuratorate, courts,
 customs, market regulation, culture enforcement, IP office), not this report only.
+`expansions` is the one function that reads the synonym tables.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 # Canonical actor -> words that name it in questions or in reports.
 ACTORS: dict[str, tuple[str, ...]] = {
@@ -102,3 +105,16 @@ GENERIC_NOUNS = frozenset(
     "方案 项目 活动 数量 数字 数据 总数 结果 成绩 成效 报告 原文 答案 具体 全国 全市 今年 去年 当年 年度 "
     "城市 地区 国家 政府 公司 企业 人员 人数 数目".split()
 )
+
+
+@lru_cache(maxsize=4096)  # pure in the token: the lexicon is fixed, and this runs for every fact
+def expansions(token: str) -> tuple[str, ...]:
+    """A question token and the report words it may stand for."""
+    found = [token, *SYNONYMS.get(token, ())]
+    for key, targets in SYNONYMS.items():
+        if len(key) > 1 and key != token and key in token:
+            found.extend(targets)
+    for aliases in ACTORS.values():
+        if token in aliases:
+            found.extend(a for a in aliases if len(a) > 1)
+    return tuple(dict.fromkeys(found))

@@ -2,10 +2,11 @@
 
 A fact scores by how much of the question's content its surroundings cover,
 nearest first: the segment between its neighbouring figures (plus its subject),
-then its clause, sentence (plus its actor) and paragraph. Terms are weighted by
-rarity (idf over sentences) and phrases the question shares word for word with
-the text count extra. Words of the fact's own subject that the question does not
-mention count against it. Everything is substring matching over the report's own
+then its clause (plus its actor), its sentence (plus the paragraph's opening
+sentence) and its paragraph. Terms are weighted by rarity (idf over sentences)
+and phrases the question shares word for word with the text count extra. Words of
+the figure's own segment and subject that the question does not mention count
+against it. Everything is substring matching over the report's own
 text, so it works for any report of the same kind.
 """
 
@@ -17,12 +18,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
 
-from qa.lexicon import ACTORS, SYNONYMS
+from qa.lexicon import ACTORS, expansions
 from qa.question import Intent
 
 _PARTICLE_END = set("里了们到上中下内过来去着的得地呢吗")
 _PARTICLE_START = set("能要会被把在给让将已都也还就再所比较年")
-_CLAUSE_BREAK = re.compile(r"[，；。：！？,;:]")
+CLAUSE_BREAK = re.compile(r"[，；。：！？,;:]")
 RETRIEVAL_WEIGHT = 0.25  # share of the fused retrieval score in a fact's score (chosen on the eval set)
 LEVELS = (1.0, 0.8, 0.6, 0.2)  # segment, clause, sentence, paragraph
 SYNONYM_FACTOR = 0.85  # a report word the user's word stands for counts a little less than the word itself
@@ -55,15 +56,17 @@ class Match:
     reasons: tuple[str, ...] = ()
 
 
-def clause_around(text: str, start: int, end: int) -> str:
+def clause_span(text: str, start: int, end: int) -> tuple[int, int]:
     """The clause of `text` holding [start, end): from the last break before to the next break after.
 
-    >>> clause_around("共接投诉举报20件，立案并调处30件，结案30件。", 14, 17)
+    >>> text = "共接投诉举报20件，立案并调处30件，结案30件。"
+    >>> left, right = clause_span(text, 14, 17)
+    >>> text[left:right]
     '立案并调处30件'
     """
-    left = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, start)), default=0)
-    right = _CLAUSE_BREAK.search(text, end)
-    return text[left:right.start() if right else len(text)]
+    left = max((m.end() for m in CLAUSE_BREAK.finditer(text, 0, start)), default=0)
+    right = CLAUSE_BREAK.search(text, end)
+    return left, right.start() if right else len(text)
 
 
 class Vocabulary:
@@ -84,18 +87,6 @@ class Vocabulary:
 
     def covers(self, word: str) -> bool:
         return word in self.full_text
-
-
-def expansions(token: str) -> tuple[str, ...]:
-    """A question token and the report words it may stand for."""
-    found = [token, *SYNONYMS.get(token, ())]
-    for key, targets in SYNONYMS.items():
-        if len(key) > 1 and key != token and key in token:
-            found.extend(targets)
-    for aliases in ACTORS.values():
-        if token in aliases:
-            found.extend(a for a in aliases if len(a) > 1)
-    return tuple(dict.fromkeys(found))
 
 
 def term_options(term: str, vocab: Vocabulary) -> tuple[tuple[str, float], ...]:

@@ -15,8 +15,9 @@ import cn2an
 import jieba.posseg as posseg
 
 from qa.lexical import STOPWORDS, tokenize
-from qa.lexicon import (ACTORS, GENERIC_NOUNS, NAME_PATTERN, RATE_PATTERN, DURATION_PATTERN, DURATION_UNITS, FIGURE_PATTERN, FOLLOWUP_START, GROWTH_PATTERN, MONEY_WORDS, PEOPLE_WORDS,
-                        RANK_PATTERN, SYNONYMS, TEXT_PATTERN, UNIT_GROUPS)
+from qa.numbers import find_years
+from qa.lexicon import (ACTORS, expansions, GENERIC_NOUNS, NAME_PATTERN, RATE_PATTERN, DURATION_PATTERN, DURATION_UNITS, FIGURE_PATTERN, FOLLOWUP_START, GROWTH_PATTERN, MONEY_WORDS, PEOPLE_WORDS,
+                        RANK_PATTERN, TEXT_PATTERN, UNIT_GROUPS)
 
 ASKED = ("count", "money", "growth", "rank", "text")
 _MEASURE = re.compile(r"(?:多少|几)(万|亿)?(件|起|宗|名|人次|人|位|家次|家|个|所|次|元|项|批次|批|册|篇|笔|支|年|天|月|户)")
@@ -24,7 +25,6 @@ _CN_NUM = "[零〇一二两三四五六七八九十百千万亿]+"
 _CN_QUANTITY = re.compile(f"({_CN_NUM})((?:余|多)?(?:件|起|宗|名|人次|人|位|家|个|项|次|批|册|篇|笔|支|元|万|亿|年|天|月|户|倍))")
 _CN_ORDINAL = re.compile(f"第({_CN_NUM})()")
 _YEAR_ON_YEAR = re.compile(r"(?:比|较|相比|跟|和)(?:前一?年|上一?年|去年|上年度?)(?:相比|比)?")
-_YEAR = re.compile(r"((?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年")
 
 
 @dataclass(frozen=True)
@@ -67,16 +67,11 @@ class Intent:
 
 
 def _years(text: str, *, base: bool) -> tuple[int, ...]:
-    """Years asked about (`base=False`) or compared against (`base=True`: "比2019年增长")."""
-    years = []
-    for match in _YEAR.finditer(text):
-        raw = match.group(1)
-        if not raw.isdigit():
-            raw = "".join(str("〇一二三四五六七八九".index(ch)) if ch in "〇一二三四五六七八九" else "0" for ch in raw)
-        is_base = re.search(r"(较|比|与|同|相比)$", text[max(0, match.start() - 2):match.start()]) is not None
-        if is_base == base:
-            years.append(int(raw))
-    return tuple(dict.fromkeys(years))
+    """Years asked about (`base=False`) or compared against (`base=True`: "比2019年增长").
+
+    Runs on the normalised question, where 二〇一九年 is already 2019年.
+    """
+    return tuple(dict.fromkeys(y.year for y in find_years(text) if y.is_base == base))
 
 
 def _numeral_to_digits(match: re.Match) -> str:
@@ -149,17 +144,9 @@ def detect_asked(text: str, units: frozenset[str]) -> str:
     return "count" if wants_figure else "text"
 
 
-def expand_terms(tokens: Sequence[str], text: str) -> tuple[str, ...]:
-    """Tokens plus the report words their everyday forms stand for."""
-    expanded = list(tokens)
-    token_set = set(tokens)
-    for word, targets in SYNONYMS.items():
-        # one-character words only as whole tokens: "人" in "人口" is not a person
-        if (word in token_set) if len(word) == 1 else (word in text):
-            expanded.extend(targets)
-    for canonical in detect_actors(text):
-        expanded.extend(a for a in ACTORS[canonical] if len(a) > 1)
-    return tuple(dict.fromkeys(expanded))
+def expand_terms(tokens: Sequence[str]) -> tuple[str, ...]:
+    """Tokens plus the report words their everyday forms stand for (for the lexical search)."""
+    return tuple(dict.fromkeys(o for t in tokens for o in expansions(t)))
 
 
 def places_and_nouns(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -244,7 +231,8 @@ def _sub_intents(text: str, context: str = "") -> tuple[Intent, ...]:
     lead_actors = " ".join(a for c in detect_actors(pieces[0]) for a in ACTORS[c][:1])
     parts = []
     for i, piece in enumerate(pieces):
-        if i and (_is_elliptical(piece, tokenize(piece)) or len(tokenize(piece)) <= 3):
+        words = tokenize(piece)
+        if i and (_is_elliptical(piece, words) or len(words) <= 3):
             piece = f"{lead} {piece}"
         elif i and not detect_actors(piece):
             piece = f"{lead_actors} {piece}"
@@ -288,7 +276,7 @@ def understand(question: str, history: Sequence[Turn] = (), *, split: bool = Tru
     counted = counted_things(text)
     about = tuple(dict.fromkeys((*counted, *asked_things(text))))
     return Intent(
-        question=question, query=query, asked=asked, terms=expand_terms(tokenize(query), query),
+        question=question, query=query, asked=asked, terms=expand_terms(tokenize(query)),
         core_terms=tuple(tokens), boost_terms=tuple(dict.fromkeys((*own, *about))),
         own_terms=tuple(own) if followup else None, counted=counted, asked_nouns=about,
         actor_switch=followup and bool(detect_actors(text)),

@@ -15,9 +15,9 @@ from index.chunking import Chunk
 from index.corpus import Document
 from qa.answering import Answer, AnswerFigure, Citation, compose_found, compose_refusal
 from qa.layout import ReportLayout
-from qa.lexicon import GENERIC_NOUNS
-from qa.matching import (RETRIEVAL_WEIGHT, Match, QueryTerms, Vocabulary, actor_factor, coverage, expansions,
-                         kind_factor, rank_matches, term_options, year_ok)
+from qa.lexicon import GENERIC_NOUNS, expansions
+from qa.matching import (RETRIEVAL_WEIGHT, Match, QueryTerms, Vocabulary, actor_factor, coverage, kind_factor,
+                         rank_matches, term_options, year_ok)
 from qa.numbers import find_quantities
 from qa.question import Intent
 from qa.retrieval import RetrievalResult
@@ -50,7 +50,7 @@ class Reasoner:
         focus = self._focus(intent.previous_answer)
         focus_kinds = {(self.layout.by_id[i].kind, self.layout.by_id[i].unit) for i in focus}
         focus_sentences = {self.layout.sentence_of[i].start for i in focus}
-        counted = [t for t in intent.counted if self.vocab.covers(t)]
+        counted = [o for t in intent.counted if self.vocab.covers(t) for o in expansions(t)]
         matches = []
         for i, (fact, ctx) in enumerate(zip(self.facts, self.layout.contexts)):
             cov, missing = coverage(query, ctx, self.vocab, self.layout.own_tokens[i])
@@ -64,9 +64,8 @@ class Reasoner:
             reasons = [r for r in (why, f"missing {'/'.join(missing)}" if missing else "") if r]
             sentence = self.layout.fact_sentences[i]
             if counted:  # what the question counts should be what the figure counts
-                options = [o for term in counted for o in expansions(term)]
-                if not any(o in ctx.segment for o in options):
-                    near = any(o in ctx.clause or o in sentence.text for o in options)
+                if not any(o in ctx.segment for o in counted):
+                    near = any(o in ctx.clause or o in sentence.text for o in counted)
                     score *= 0.85 if near else 0.6
                     reasons.append("counts something else")
             if any(n in fact.figure_text for n in intent.numbers_in_question if len(n) > 1):

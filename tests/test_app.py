@@ -17,16 +17,11 @@ from gradio_client.exceptions import AppError
 
 import app
 from qa.answering import AnswerFigure, Citation, compose_found, compose_refusal
+from tests.conftest import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "data" / "tianjin-ip-2020.txt"
 PASSAGE = "侦破侵权假冒知识产权犯罪案件425起，抓获犯罪嫌疑人564名，涉案金额累计3.1亿元。"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class FakeFacts:

@@ -310,7 +310,7 @@ def test_full_disk_at_the_write_probe_is_a_clear_error_and_keeps_the_old_index(f
 
 
 def test_full_disk_while_writing_keeps_the_old_index(fake_base, fake_cache, monkeypatch, report, capsys):
-    monkeypatch.setattr(store, "_write_atomic", _enospc)
+    monkeypatch.setattr(store, "write_atomic", _enospc)
     with pytest.raises((OSError, ValueError)):
         build_index(report, FakeEmbedder(), root_of(fake_cache), build_spec())
     monkeypatch.undo()
@@ -319,7 +319,7 @@ def test_full_disk_while_writing_keeps_the_old_index(fake_base, fake_cache, monk
 
 
 def test_full_disk_while_writing_is_a_value_error_naming_the_directory(fake_cache, monkeypatch, report):
-    monkeypatch.setattr(store, "_write_atomic", _enospc)
+    monkeypatch.setattr(store, "write_atomic", _enospc)
     with pytest.raises(ValueError) as info:
         build_index(report, FakeEmbedder(), root_of(fake_cache), build_spec())
     assert str(root_of(fake_cache)) in str(info.value) and "No space left" in str(info.value)
