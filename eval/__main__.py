@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise ValueError(f"--limit {args.limit} must be at least 1")
             items = items[: args.limit]
         engine = QAEngine(EngineConfig(corpus=args.corpus, cache_dir=args.cache_dir, model=args.model,
-                                       chunk_size=args.chunk_size, progress=True))
+                                       chunk_size=args.chunk_size, progress=True, encoder=args.encoder))
         engine.warm_up()
         variants = VARIANTS if args.compare else (FULL,)
         bar = tqdm(total=len(items) * len(variants), unit="q", desc="eval")

@@ -6,6 +6,8 @@ Each non-empty line is a JSON object::
      "evidence": "抓获犯罪嫌疑人564名", "kind": "figure",
      "history": [{"role": "user", "content": "…"}, {"role": "assistant", "content": "…"}]}
 
+Any other field whose value is a string (``style``, ``tags``, ``yesno``, ``larger``, ``why`` …) is
+kept in ``extra``; accuracy is broken down by ``style`` and by each comma-separated ``tags`` value.
 ``answers`` are the gold figures or names exactly as the report writes them,
 ``evidence`` a short span of the report a correct citation must contain (``""``
 for unanswerable questions), ``kind`` one of ``figure``, ``text``,
@@ -24,7 +26,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.question import Turn  # the engine's own chat-turn record, re-exported for datasets
+from qa.reader import Turn  # the engine's own chat-turn record, re-exported for datasets
 
 KINDS = ("figure", "text", "unanswerable")
 ROLES = ("user", "assistant")
@@ -47,6 +49,14 @@ class EvalItem:
     evidence: str
     kind: str  # figure | text | unanswerable
     history: tuple[Turn, ...] = ()
+    extra: tuple[tuple[str, str], ...] = ()  # other string fields, in file order
+
+    def get(self, name: str, default: str = "") -> str:
+        return dict(self.extra).get(name, default)
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(t.strip() for t in self.get("tags").split(",") if t.strip())
 
     @property
     def answerable(self) -> bool:
@@ -62,6 +72,7 @@ class EvalItem:
         }
         if self.history:
             record["history"] = [{"role": t.role, "content": t.content} for t in self.history]
+        record.update(self.extra)
         return record
 
 
@@ -107,10 +118,11 @@ def _parse_history(value: object, where: str) -> tuple[Turn, ...]:
 def _parse_record(record: object, where: str) -> EvalItem:
     if not isinstance(record, dict):
         raise DatasetError(f"{where}: expected a JSON object, got {_type_name(record)}")
-    unknown = sorted(set(record) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
-    if unknown:
-        allowed = ", ".join(REQUIRED_FIELDS + OPTIONAL_FIELDS)
-        raise DatasetError(f"{where}: unknown field {unknown[0]!r} (allowed: {allowed})")
+    extra = tuple((k, v) for k, v in record.items() if k not in REQUIRED_FIELDS + OPTIONAL_FIELDS)
+    for key, value in extra:
+        if not isinstance(value, str):
+            raise DatasetError(f"{where}: extra field {key!r} must be a string, got {_type_name(value)} "
+                               f"(fields other than {', '.join(REQUIRED_FIELDS + OPTIONAL_FIELDS)} are kept as text)")
     for key in REQUIRED_FIELDS:
         if key not in record:
             raise DatasetError(f"{where}: missing required field {key!r}")
@@ -136,7 +148,7 @@ def _parse_record(record: object, where: str) -> EvalItem:
     elif not answers:
         raise DatasetError(f"{where}: a {kind!r} item needs at least one entry in 'answers'")
     history = _parse_history(record["history"], where) if "history" in record else ()
-    return EvalItem(item_id, question, tuple(answers), evidence, kind, history)
+    return EvalItem(item_id, question, tuple(answers), evidence, kind, history, extra)
 
 
 def parse_dataset(text: str, source: str = "<dataset>") -> list[EvalItem]:
@@ -186,11 +198,14 @@ def load_dataset(source: str | Path | bytes, *, max_bytes: int = DEFAULT_MAX_BYT
 
 
 def check_against_report(items: list[EvalItem], report: str) -> list[str]:
-    """Problems with gold data that is not in the report (answers or evidence not verbatim)."""
+    """Problems with gold data that is not in the report (answers or evidence not verbatim).
+
+    Answers of items tagged ``computed`` are results of arithmetic and are not looked up.
+    """
     problems = []
     for item in items:
         for answer in item.answers:
-            if answer not in report:
+            if answer not in report and "computed" not in item.tags:
                 problems.append(f"{item.id}: answer {answer!r} is not in the report")
         if item.evidence and item.evidence not in report:
             problems.append(f"{item.id}: evidence {item.evidence!r} is not in the report")

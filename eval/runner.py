@@ -105,10 +105,24 @@ def metrics_table(runs: Sequence[EvalRun]) -> str:
     return "\n".join(rows)
 
 
+def breakdown_table(summary: dict, key: str, title: str) -> list[str]:
+    """Accuracy per style or per tag (what `summarize` puts under by_style / by_tag)."""
+    groups = summary.get(key) or {}
+    if not groups:
+        return []
+    lines = [f"### {title}", "", "| group | n | accuracy | figure acc. | text acc. | refusal acc. |", "|---|---|---|---|---|---|"]
+    for name, g in groups.items():
+        lines.append(f"| {name} | {g['n']} | {_fmt(g['accuracy'])} | {_fmt(g['figure_accuracy'])} | "
+                     f"{_fmt(g['text_accuracy'])} | {_fmt(g['refusal_accuracy'])} |")
+    return lines + [""]
+
+
 def report_markdown(runs: Sequence[EvalRun], *, dataset: str) -> str:
     main = runs[0]
     lines = [f"# Eval report: {dataset}", "", f"{len(main.items)} questions.", "", metrics_table(runs), "",
              "Variants:", *[f"- **{r.variant.name}**: {r.variant.description}" for r in runs], "",
+             *breakdown_table(main.summary, "by_style", "By style"),
+             *breakdown_table(main.summary, "by_tag", "By tag"),
              f"## Failed questions ({main.variant.name})", ""]
     by_id = {it.id: it for it in main.items}
     for score, answer in zip(main.scores, main.answers):
@@ -117,8 +131,10 @@ def report_markdown(runs: Sequence[EvalRun], *, dataset: str) -> str:
         item = by_id[score.id]
         got = [f.text for f in answer.figures]
         lines += [f"### {item.id} ({item.kind}) {item.question}",
+                  *([f"- history: {' / '.join(t.content[:60] for t in item.history)}"] if item.history else []),
                   f"- expected: {', '.join(item.answers) or '(refusal)'}; evidence: {item.evidence or '–'}",
-                  f"- got: found={answer.found}, figures={got}, short={answer.short_answer!r}",
+                  f"- got: found={answer.found}, figures={got}, short={answer.short_answer!r}, "
+                  f"confidence={getattr(answer, 'confidence', 0.0)}, reason={getattr(answer, 'reason', '')!r}",
                   f"- why: {'; '.join(score.reasons)}", ""]
     return "\n".join(lines)
 

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from eval.dataset import KINDS, EvalItem
+from index.normalise import normalise_report
 from qa.numbers import Quantity, find_quantities, parse_quantity, same_figure
 
 CITATION_TOP_K = 3
@@ -45,8 +46,8 @@ _SPACE = re.compile(r"\s+")
 
 
 def normalize_text(text: str) -> str:
-    """Fold full/half-width forms and typographic punctuation; drop all whitespace."""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text).translate(_PUNCT))
+    """Fold full/half-width forms, traditional characters and typographic punctuation; drop whitespace."""
+    return _SPACE.sub("", normalise_report(unicodedata.normalize("NFKC", text)).translate(_PUNCT))
 
 
 def _get(record: Any, name: str, default: Any = None) -> Any:
@@ -56,6 +57,12 @@ def _get(record: Any, name: str, default: Any = None) -> Any:
 
 
 def _figure_texts(answer: Any) -> list[str]:
+    """The figures an answer asserts: a computed result (计算得出) when there is one (its operands
+    are its cited sources, not answers), else the cited figures."""
+    computed = _get(answer, "computed")
+    result = _get(computed, "text", "") if computed else ""
+    if result:
+        return [result]
     texts = []
     for figure in _get(answer, "figures", ()) or ():
         text = figure if isinstance(figure, str) else _get(figure, "text", "")
@@ -73,7 +80,11 @@ def citation_texts(answer: Any, top_k: int = CITATION_TOP_K) -> list[str]:
 
 
 def _quantity(text: str) -> Quantity | None:
-    """Parse a gold or answer figure; fall back to a single figure found inside it (323个批次)."""
+    """Parse a gold or answer figure; fall back to a single figure found inside it (323个批次).
+
+    Read in simplified characters, so 3億元 and 3亿元 are the same figure.
+    """
+    text = normalise_report(text)
     q = parse_quantity(text)
     if q is not None:
         return q
@@ -118,12 +129,21 @@ def figure_in_text(gold: str, text: str) -> bool:
     gold_q = _quantity(gold)
     if gold_q is None:
         return normalize_text(gold) in normalize_text(text)
-    return any(same_figure(gold_q, q) for q in find_quantities(text))
+    return any(same_figure(gold_q, q) for q in find_quantities(normalise_report(text)))
+
+
+def split_gold(gold: Sequence[str]) -> list[str]:
+    """Gold strings holding several figures written together (103件179人) as one string per figure."""
+    out = []
+    for g in gold:
+        found = [q for q in find_quantities(normalise_report(g)) if q.kind != "other"]
+        out.extend(q.text for q in found) if len(found) > 1 and parse_quantity(g) is None else out.append(g)
+    return out
 
 
 def score_figures(gold: Sequence[str], answer: Any) -> tuple[bool, tuple[str, ...]]:
     """Figure accuracy for one answer: (ok, reasons it is not)."""
-    gold = list(gold)
+    gold = split_gold(gold)
     figures = _figure_texts(answer)
     reasons = []
     if len(figures) > len(gold) + MAX_EXTRA_FIGURES:
@@ -139,6 +159,21 @@ def score_figures(gold: Sequence[str], answer: Any) -> tuple[bool, tuple[str, ..
         if not figure_in_text(g, text):
             reasons.append(f"figure {g!r} not in answer text")
     return not reasons, tuple(reasons)
+
+
+def score_judgement(item: EvalItem, answer: Any) -> tuple[str, ...]:
+    """Reasons a yes/no verdict or a comparison is wrong (items carrying ``yesno`` / ``larger``)."""
+    reasons = []
+    expected = item.get("yesno")
+    if expected and _get(answer, "verdict", "") != expected:
+        reasons.append(f"verdict {_get(answer, 'verdict', '')!r}, expected {expected!r}")
+    larger = item.get("larger")
+    computed = _get(answer, "computed")
+    if larger and computed is not None and _get(computed, "operation") == "compare":
+        said = _get(computed, "larger", "")
+        if not _same(larger, _quantity(larger), said, _quantity(said) if said else None):
+            reasons.append(f"larger figure {said!r}, expected {larger!r}")
+    return tuple(reasons)
 
 
 def score_text(gold: Sequence[str], answer: Any) -> tuple[bool, tuple[str, ...]]:
@@ -168,6 +203,8 @@ class ItemScore:
     reasons: tuple[str, ...]
     latency_ms: float | None = None
     followup: bool = False  # the item carries history
+    style: str = ""  # the item's `style` field, if any
+    tags: tuple[str, ...] = ()  # the item's comma-separated `tags`
 
     def to_dict(self) -> dict:
         return {**asdict(self), "reasons": list(self.reasons)}
@@ -191,8 +228,9 @@ def score_item(item: EvalItem, answer: Any) -> ItemScore:
             reasons.append("refused an answerable question")
         if item.kind == "figure":
             figure_ok, why = score_figures(item.answers, answer)
-            figure_ok = figure_ok and found
-            reasons += why
+            judged = score_judgement(item, answer)
+            figure_ok = figure_ok and found and not judged
+            reasons += list(why) + list(judged)
             answer_ok = figure_ok
         else:
             text_ok, why = score_text(item.answers, answer)
@@ -206,7 +244,7 @@ def score_item(item: EvalItem, answer: Any) -> ItemScore:
         correct = bool(found and answer_ok)
     return ItemScore(
         item.id, item.kind, correct, figure_ok, text_ok, citation_ok, refusal_ok, tuple(reasons),
-        latency, bool(item.history),
+        latency, bool(item.history), item.get("style"), item.tags,
     )
 
 
@@ -303,6 +341,10 @@ def summarize(
         "overall": _group(scores),
         "by_kind": {kind: _group([s for s in scores if s.kind == kind]) for kind in KINDS},
         "followup": _group([s for s in scores if s.followup]),
+        "by_style": {style: _group([s for s in scores if s.style == style])
+                     for style in sorted({s.style for s in scores if s.style})},
+        "by_tag": {tag: _group([s for s in scores if tag in s.tags])
+                   for tag in sorted({t for s in scores for t in s.tags})},
         "refusal": refusal_metrics(scores),
         "latency_ms": latency_stats(latencies_ms),
         "failures": [{"id": s.id, "kind": s.kind, "reasons": list(s.reasons)} for s in scores if not s.correct],

@@ -20,6 +20,8 @@ from index.store import IndexUnusable, LoadedIndex, Manifest, build_lock, curren
 
 # An extra artefact written into the same build, e.g. the fact table: (document, folder) -> None.
 ExtraWriter = Callable[[Document, Path], None]
+# Other texts of the document to embed at build time (e.g. sentences and clauses): document -> texts.
+UnitTexts = Callable[[Document], list[str]]
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class BuildSpec:
     settings: ChunkerSettings = field(default_factory=ChunkerSettings)
     extras: Mapping[str, ExtraWriter] = field(default_factory=dict)  # file name -> writer
     extras_version: Mapping[str, object] = field(default_factory=dict)  # recorded, compared on load
+    units: UnitTexts | None = None  # texts embedded besides the chunks (stored as units.jsonl + units.npy)
 
     def expected(self, document: Document, model_id: str) -> Manifest:
         return Manifest(model_id=model_id, dimension=0, chunker=self.settings.to_dict(),
@@ -47,7 +50,10 @@ def _build_locked(document: Document, embedder: Embedder, root: Path, spec: Buil
                   progress: bool) -> LoadedIndex:
     started = time.perf_counter()
     chunks = chunk_document(document, spec.settings)
-    vectors = embedder.embed_passages([c.text for c in chunks], progress=progress)
+    unit_texts = list(dict.fromkeys(spec.units(document))) if spec.units else []
+    texts = [c.text for c in chunks] + unit_texts
+    all_vectors = embedder.embed_passages(texts, progress=progress)  # one pass: chunks, then the other texts
+    vectors, units = all_vectors[: len(chunks)], (unit_texts, all_vectors[len(chunks):]) if spec.units else None
     expected = spec.expected(document, embedder.model_id)
     try:
         with staged_build(root) as folder:
@@ -58,7 +64,7 @@ def _build_locked(document: Document, embedder: Embedder, root: Path, spec: Buil
                 "build_time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "build_seconds": round(time.perf_counter() - started, 3),
             })
-            write_build(folder, chunks, vectors, manifest)
+            write_build(folder, chunks, vectors, manifest, units=units)
     except OSError as exc:  # disk full, quota, permissions: the live index is untouched, say where and why
         raise ValueError(
             f"could not write the index in {root} ({exc.strerror or exc}); the previous index is unchanged: "

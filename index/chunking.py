@@ -13,10 +13,12 @@ sentence punctuation kept at the end of the piece they close, so a chunk reads
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-
-from langchain_text_splitters import RecursiveCharacterTextSplitter
+from typing import TYPE_CHECKING
 
 from index.corpus import Document, Passage
+
+if TYPE_CHECKING:  # imported when an index is built: serving a built index never needs it (~30 MB, 0.3 s)
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 DEFAULT_SEPARATORS = ("\n\n", "\n", "。", "！", "？", "；", "，", "、", "")
 
@@ -62,6 +64,8 @@ class Chunk:
 
 
 def _splitter(settings: ChunkerSettings) -> RecursiveCharacterTextSplitter:
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     return RecursiveCharacterTextSplitter(
         separators=list(settings.separators),
         chunk_size=settings.chunk_size,

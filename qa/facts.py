@@ -60,6 +60,11 @@ class Fact:
     comparison: str | None  # 同比增长, 较2019年增长, 净增 …
     base_fact_id: str | None  # the figure a comparison modifies
     year: int | None
+    period: str = ""  # a span instead of a year: 2016年以来, 近五年, 截至2020年底
+    direction: str = ""  # up | down for changes ("" otherwise)
+    scope: str = ""  # total | part ("" when neither is written)
+    parent_fact_id: str | None = None  # for a part: the total it belongs to
+    role: str = ""  # from | to for 从A增长到B
 
 
 FACT_FIELDS = tuple(f.name for f in fields(Fact))

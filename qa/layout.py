@@ -13,13 +13,40 @@ from typing import Sequence
 
 from index.chunking import Chunk
 from index.corpus import Document, Passage
+from qa.coverage import Context
 from qa.lexical import tokenize
-from qa.matching import Context, clause_span
 from qa.numbers import find_quantities
+from qa.vocabulary import alternation, vocabulary
 
-_LIST_BREAK = re.compile(r"[、和及与]")
-_DELTA = re.compile(r"新增|净增|增加|增长")
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
+CLAUSE_BREAK = re.compile(r"[，；。：！？,;:]")
+
+
+def clause_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause of `text` holding [start, end): from the last break before to the next break after.
+
+    >>> text = "共接投诉举报20件，立案并调处30件，结案30件。"
+    >>> left, right = clause_span(text, 14, 17)
+    >>> text[left:right]
+    '立案并调处30件'
+    """
+    left = max((m.end() for m in CLAUSE_BREAK.finditer(text, 0, start)), default=0)
+    right = CLAUSE_BREAK.search(text, end)
+    return left, right.start() if right else len(text)
+
+
+def _grammar_words() -> frozenset[str]:
+    v = vocabulary()
+    return frozenset(w for key in ("lead_words", "trail_words", "part_markers", "total_markers", "total_openers")
+                     for w in v.extraction(key))
+
+
+def _list_break() -> re.Pattern:
+    return re.compile(alternation(vocabulary().extraction("list_separators")))
+
+
+def _delta() -> re.Pattern:
+    return re.compile(alternation(vocabulary().extraction("delta_words")))
 
 
 @dataclass(frozen=True)
@@ -69,7 +96,8 @@ class ReportLayout:
         self.actor_texts = [(f.actor or "") + s.text + self.passage_at(f.start).text[:40]
                             for f, s in zip(self.facts, self.fact_sentences)]
         self.own_tokens = [self._own_tokens(f) for f in self.facts]
-        self.is_delta = [bool(f.comparison) or bool(_DELTA.search(self.segments[f.id])) for f in self.facts]
+        delta = _delta()
+        self.is_delta = [bool(f.comparison) or bool(delta.search(self.segments[f.id])) for f in self.facts]
         self.sentence_contexts = [Context(s.text, s.text, f"{s.text} {self.topic(s.passage)}", s.passage.text)
                                   for s in self.sentences]
         self.sentence_chunks = [tuple(c.id for c in self.chunks if c.start < s.end and s.start < c.end)
@@ -114,17 +142,19 @@ class ReportLayout:
     def _cut(self, left: int, right: int, after: bool) -> int:
         """Where the text between two figures divides: at the last list separator between them;
         without one, the words between belong to both figures (`after` says which side is asking)."""
-        found = list(_LIST_BREAK.finditer(self.document.text, left, right))
+        found = list(_list_break().finditer(self.document.text, left, right))
         if not found:  # "2件案件入选中国法院50件……": "案件入选中国法院" is about both
             return left if after else right
         return found[-1].end() if after else found[-1].start()
 
     def _own_tokens(self, fact) -> tuple[str, ...]:
-        """Words of a figure's segment and subject, without any figure in it."""
+        """Words of a figure's segment and subject, without any figure in it or the report's grammar
+        words (其中, 共计, 达到: they say how a figure is written, not what it counts)."""
         text = f"{self.segments[fact.id]} {fact.subject or ''}"
         for q in find_quantities(text):
             text = text.replace(q.text, " ")
-        return tuple(t for t in dict.fromkeys(tokenize(text, search=False)) if not t.isdigit())
+        grammar = _grammar_words()
+        return tuple(t for t in dict.fromkeys(tokenize(text, search=False)) if not t.isdigit() and t not in grammar)
 
     def _fact_context(self, fact) -> Context:
         passage = self.passage_at(fact.start)

@@ -10,39 +10,75 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from functools import lru_cache
 from typing import Sequence
 
 import bm25s
 import jieba
+import jieba.posseg as pseg
 import numpy as np
 
 jieba.setLogLevel(logging.WARNING)
 _init_lock = threading.Lock()
 _initialised = False
 
-# Function words and question words carry no topic; dropping them keeps BM25 on the content.
-STOPWORDS = frozenset(
-    "的 了 是 在 和 与 及 等 对 为 把 被 个 有 多少 几 什么 哪些 哪个 哪 吗 呢 啊 吧 呀 么 怎么 怎样 如何 "
-    "那 那么 这 这个 那个 请问 一下 告诉 我 你 他 它 们 一共 总共 共 共计 到底 究竟 还 也 都 就 又 "
-    "年 全市 我市 天津 天津市 市 中 其中 进行 开展 工作 情况 方面 多 少 咋 咋样 怎么样 最后 得 到 "
-    "请 问 知道 想 能 可以 说 报告 提到 提及 里 里面 上 下 给 让 从 关于 有关 数据 数字 一下 "
-    "合计 累计 总计 达到 达 约 近 余 用 拿 拿到 搞 弄 做 干 分别 各 各自 一共是 多大 哪位 哪家 哪里 什么样 是不是 有没有".split()
-)
 _ASKING = re.compile(r"^(?:多少|几)[\w]?$")  # 几个, 多少钱: the question's own quantity words
 _TOKEN = re.compile(r"[\w\u4e00-\u9fff]")
 
 
-def _ensure_jieba() -> None:
+def ensure_jieba() -> None:
+    """Load jieba's dictionary and the shared vocabulary's words, once per process.
+
+    Every caller of jieba (BM25 tokens here, the fact extractor's POS tags in qa/subjects.py)
+    goes through this, so a report segments the same whether or not a question came first.
+    """
     global _initialised
     if not _initialised:
         with _init_lock:
             if not _initialised:
                 jieba.initialize()  # loads the dictionary once (~1 s), not on the first question
+                for word, tag in vocabulary_tags().items():
+                    jieba.add_word(word, tag=tag)
                 _initialised = True
 
 
-# Single-character measure words say nothing about the topic; 批次/人次 can be the topic itself.
-MEASURE_WORDS = frozenset("件 起 宗 名 家 个 所 次 项 批 册 篇 笔 支 条 位 元 万元 亿元 年 月 天".split())
+_ensure_jieba = ensure_jieba
+
+
+@lru_cache(maxsize=1)
+def vocabulary_tags() -> dict[str, str]:
+    """Words of the shared vocabulary jieba should keep whole, with a POS tag for each.
+
+    Actor names are organisations (nt), actions verbs (v), the rest nouns (n); a word jieba
+    already knows keeps jieba's own tag, so adding it changes segmentation, not grammar.
+    """
+    from qa.vocabulary import vocabulary
+
+    v = vocabulary()
+    known = pseg.dt.word_tag_tab  # jieba's own tags, loaded with its dictionary
+    tagged: dict[str, str] = {}
+    for tag, words in (("n", [w for k, ts in v.synonyms.items() for w in (k, *ts)]),
+                       ("v", [w for ws in v.actions.values() for w in ws]),
+                       ("nt", [a for aliases in v.actors.values() for a in aliases])):
+        for w in words:
+            if len(w) > 1 and not w.isascii():
+                tagged[w] = known.get(w, tag)
+    return tagged
+
+
+@lru_cache(maxsize=1)
+def vocabulary_words() -> frozenset[str]:
+    """Words of the shared vocabulary jieba should keep whole (文旅局, 专利审查员, 批准逮捕)."""
+    return frozenset(vocabulary_tags())
+
+
+@lru_cache(maxsize=1)
+def drop_words() -> frozenset[str]:
+    """Fillers and single-character measure words (批次/人次 can be the topic itself, so they stay)."""
+    from qa.vocabulary import vocabulary
+
+    v = vocabulary()
+    return v.fillers | frozenset(w for w in v.measure_words if len(w) == 1)
 
 
 def tokenize(text: str, *, search: bool = True) -> list[str]:
@@ -53,8 +89,9 @@ def tokenize(text: str, *, search: bool = True) -> list[str]:
     """
     _ensure_jieba()
     cut = jieba.cut_for_search(text) if search else jieba.cut(text)
+    drop = drop_words()
     tokens = [t.strip().lower() for t in cut]
-    return [t for t in tokens if t and _TOKEN.match(t) and t not in STOPWORDS and t not in MEASURE_WORDS
+    return [t for t in tokens if t and _TOKEN.match(t) and t not in drop
             and not _ASKING.match(t) and not (t.isdigit() and len(t) == 1)]
 
 

@@ -13,8 +13,8 @@ markup written here. Styles are inline because the chat's HTML sanitizer keeps
 
 from __future__ import annotations
 
-import dataclasses
 import html
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -90,6 +90,11 @@ def pending_html() -> str:
     return f'<div class="qa-pending" style="{MUTED}">正在报告中查找…</div>'
 
 
+def hint_html(message: str) -> str:
+    """A short note in the chat (e.g. for an empty question); not an answer."""
+    return f'<div class="qa-hint" style="{MUTED}">{esc(message)}</div>'
+
+
 def error_html(message: str = "抱歉，处理这个问题时出错了，请稍后再试或换个问法。") -> str:
     return f'<div class="qa-error" style="{ERROR_BOX}">{esc(message)}</div>'
 
@@ -98,23 +103,59 @@ def citation_label(c: Citation) -> str:
     return section_label(c.section, c.section_title, c.paragraph)
 
 
-def citation_html(c: Citation, *, figures: Sequence[str] = (), open_: bool = False) -> str:
+def citation_labels(citations: Sequence[Citation]) -> list[str]:
+    """Labels of a list of citations; two passages of the same paragraph become 片段1, 片段2 of it.
+
+    >>> a = Citation(1, 7, 2, "保护", 5, "甲", 0, 1, 0.9)
+    >>> citation_labels([a, Citation(2, 8, 2, "保护", 5, "乙", 1, 2, 0.8), Citation(3, 9, 2, "保护", 6, "丙", 2, 3, 0.7)])
+    ['第二部分「保护」第5段（片段1）', '第二部分「保护」第5段（片段2）', '第二部分「保护」第6段']
+    """
+    labels = [citation_label(c) for c in citations]
+    counts = {label: labels.count(label) for label in labels}
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        if counts[label] > 1:
+            seen[label] = seen.get(label, 0) + 1
+            label = f"{label}（片段{seen[label]}）"
+        out.append(label)
+    return out
+
+
+def restore_question(text: str, cleaned: str, asked: Any) -> str:
+    """Put the user's own punctuation back where `text` echoes the engine's cleaned question.
+
+    The engine reads an NFKC-normalised question (？ becomes ?); the echo should show what was typed.
+
+    >>> restore_question("报告中没有找到“北京的专利有多少?”的答案。", "北京的专利有多少?", " 北京的专利有多少？")
+    '报告中没有找到“北京的专利有多少？”的答案。'
+    """
+    asked = str(asked or "").strip()
+    if not cleaned or not asked or cleaned == asked or len(asked) != len(cleaned) \
+            or unicodedata.normalize("NFKC", asked) != cleaned:
+        return text
+    return text.replace(cleaned[:40], asked[:40])
+
+
+def citation_html(c: Citation, *, figures: Sequence[str] = (), open_: bool = False, label: str | None = None) -> str:
     """``[n] 第二部分「…」第3段`` that expands to the passage with the cited span marked."""
     if _valid(c.highlight, len(c.text or "")):
         body = mark_span(c.text, c.highlight)
     else:
         body = mark_spans(c.text, find_spans(c.text or "", figures))
     return (f'<details class="qa-cite"{" open" if open_ else ""} style="margin:.2em 0">'
-            f'<summary style="cursor:pointer"><b>[{int(c.number)}]</b> {esc(citation_label(c))}</summary>'
+            f'<summary style="cursor:pointer"><b>[{int(c.number)}]</b> {esc(label or citation_label(c))}</summary>'
             f'<blockquote style="{QUOTE}">{body}</blockquote></details>')
 
 
-def answer_parts(answer: Answer) -> list[str]:
+def answer_parts(answer: Answer, asked: Any = None) -> list[str]:
     """The answer as HTML blocks in reading order (the chat streams them one by one).
 
     Found: notice, the direct answer in bold, the source sentence with the figures
     marked, the numbered sources. Refused: notice, an orange note, related passages.
+    `asked` is the question as typed, so that a refusal echoes it with its own punctuation.
     """
+    labels = citation_labels(answer.citations)
     parts = []
     if answer.notice:
         parts.append(f'<div class="qa-notice" style="{NOTICE_BOX}">提示：{esc(answer.notice)}</div>')
@@ -126,18 +167,19 @@ def answer_parts(answer: Answer) -> list[str]:
             where = ""
             if answer.citations:
                 first = answer.citations[0]
-                where = f'<span style="{MUTED}">（{esc(citation_label(first))} [{int(first.number)}]）</span>'
+                where = f'<span style="{MUTED}">（{esc(labels[0])} [{int(first.number)}]）</span>'
             parts.append(f'<p class="qa-sentence" style="margin:.3em 0">原文：“{mark_spans(answer.sentence, marks)}”{where}</p>')
         if answer.citations:
-            cites = "".join(citation_html(c, figures=figures) for c in answer.citations)
+            cites = "".join(citation_html(c, figures=figures, label=lab) for c, lab in zip(answer.citations, labels))
             parts.append(f'<div class="qa-sources"><p style="margin:.3em 0 .1em;{MUTED}">来源（点击展开原文）：</p>{cites}</div>')
     else:
         detail = answer.answer.split("\n")
         # The first line of a refusal (after any notice) holds the short answer plus the reason.
         head = next((line for line in detail if line.startswith(answer.short_answer)), answer.short_answer)
+        head = restore_question(head, answer.question, asked)
         parts.append(f'<div class="qa-refusal" style="{REFUSAL_BOX}">{esc(head)}</div>')
         if answer.citations:
-            cites = "".join(citation_html(c) for c in answer.citations)
+            cites = "".join(citation_html(c, label=lab) for c, lab in zip(answer.citations, labels))
             parts.append(f'<div class="qa-related"><p style="margin:.4em 0 .1em;{MUTED}">以下是报告中最接近的段落，仅供参考：</p>{cites}</div>')
     return parts
 
@@ -148,8 +190,8 @@ def wrap_answer(parts: Sequence[str], *, found: bool) -> str:
     return f'<div class="qa-answer {kind}" style="{style}">{"".join(parts)}</div>'
 
 
-def answer_html(answer: Answer) -> str:
-    return wrap_answer(answer_parts(answer), found=answer.found)
+def answer_html(answer: Answer, asked: Any = None) -> str:
+    return wrap_answer(answer_parts(answer, asked), found=answer.found)
 
 
 def sources_html(answer: Answer | None) -> str:
@@ -159,14 +201,15 @@ def sources_html(answer: Answer | None) -> str:
     if not answer.citations:
         return f'<div class="qa-panel" style="{MUTED}">这次没有检索到相关段落。</div>'
     figures = [f.text for f in answer.figures]
-    head = "回答依据的段落" if answer.found else "最接近的段落（未找到答案）"
+    head = "回答依据的段落" if answer.found else "最接近的段落（未找到答案，仅供参考）"
     items = []
-    for c in answer.citations:
+    for c, label in zip(answer.citations, citation_labels(answer.citations)):
         body = (mark_span(c.text, c.highlight) if _valid(c.highlight, len(c.text or ""))
                 else mark_spans(c.text, find_spans(c.text or "", figures)))
+        # A refusal's passages are only related: a score beside 未找到答案 would read as confidence.
+        score = f'<span style="{MUTED}">相关度 {float(c.score):.3f}</span>' if answer.found else ""
         items.append(f'<div class="qa-hit" style="margin:.5em 0;padding-bottom:.4em;border-bottom:1px solid rgba(128,128,128,.25)">'
-                     f'<div><b>[{int(c.number)}]</b> {esc(citation_label(c))} '
-                     f'<span style="{MUTED}">相关度 {float(c.score):.3f}</span></div>'
+                     f'<div><b>[{int(c.number)}]</b> {esc(label)} {score}</div>'
                      f'<div style="white-space:pre-wrap;font-size:.92em;margin-top:.2em">{body}</div></div>')
     latency = f'<span style="{MUTED}">（用时 {float(answer.latency_ms):.0f} 毫秒）</span>' if answer.latency_ms else ""
     return f'<div class="qa-panel"><p style="margin:0"><b>{head}</b>{latency}</p>{"".join(items)}</div>'
@@ -176,6 +219,21 @@ def sources_html(answer: Answer | None) -> str:
 
 FACT_COLUMNS = ("编号", "部分", "主体", "执行方", "数字", "单位", "类型", "比较", "年份", "原句")
 ALL = "全部"
+KIND_LABELS = {"count": "数量", "money": "金额", "percent": "百分比", "growth_rate": "增长率", "growth": "增长",
+               "rank": "排名", "duration": "时长", "ratio": "比例", "share": "占比", "period": "期间",
+               "date": "日期", "name": "名称", "text": "文字", "other": "其他"}
+OTHER_KIND = "其他"
+
+
+def kind_label(kind: Any) -> str:
+    """A fact kind in Chinese; a kind this table does not know yet shows as 其他 (never in English).
+
+    >>> kind_label("growth_rate"), kind_label("brand_new_kind"), kind_label(None)
+    ('增长率', '其他', '')
+    """
+    if not kind:
+        return ""
+    return KIND_LABELS.get(str(kind), OTHER_KIND)
 
 
 def _field(row: Any, name: str, default: Any = "") -> Any:
@@ -196,7 +254,7 @@ def fact_rows(facts: Iterable[Any]) -> list[list[Any]]:
         where = section_label(section, str(_field(f, "section_title")), int(_field(f, "paragraph", 0) or 0))
         year = _field(f, "year", "")
         rows.append([str(_field(f, "id")), where, str(_field(f, "subject")), str(_field(f, "actor")),
-                     str(_field(f, "figure_text")), str(_field(f, "unit")), str(_field(f, "kind")),
+                     str(_field(f, "figure_text")), str(_field(f, "unit")), kind_label(_field(f, "kind")),
                      str(_field(f, "comparison")), "" if year in ("", 0) else str(year), str(_field(f, "sentence"))])
     return rows
 
@@ -207,7 +265,7 @@ def fact_filters(facts: Iterable[Any]) -> tuple[list[str], list[str]]:
     for f in facts:
         sections.setdefault(int(_field(f, "section", 0) or 0), str(_field(f, "section_title")))
         if _field(f, "kind"):
-            kinds.add(str(_field(f, "kind")))
+            kinds.add(kind_label(_field(f, "kind")))
     return ([ALL] + [section_choice(s, t) for s, t in sorted(sections.items())], [ALL] + sorted(kinds))
 
 
@@ -225,68 +283,3 @@ def filter_fact_rows(rows: Sequence[Sequence[Any]], section: str | None = ALL, k
         if all(w.lower() in joined.lower() for w in words):
             out.append(list(row))
     return out
-
-
-# ---- eval results ---------------------------------------------------------------------------------
-
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    if hasattr(value, "_asdict"):
-        return value._asdict()
-    return value
-
-
-def metric_rows(summary: Mapping[str, Any] | None, prefix: str = "") -> list[list[str]]:
-    """Flatten a (possibly nested) summary dict to [metric, value] rows; floats to 4 places."""
-    rows = []
-    for key, value in (_plain(summary) or {}).items():
-        name = f"{prefix}{key}"
-        value = _plain(value)
-        if isinstance(value, Mapping):
-            rows += metric_rows(value, prefix=name + ".")
-        elif isinstance(value, float):
-            rows.append([name, f"{value:.4f}"])
-        else:
-            rows.append([name, str(value)])
-    return rows
-
-
-def record_rows(records: Iterable[Any]) -> tuple[list[str], list[list[str]]]:
-    """Headers and rows for a list of dicts / dataclasses (e.g. the failed questions)."""
-    dicts = [_plain(r) if not isinstance(_plain(r), str) else {"问题": r} for r in records or ()]
-    dicts = [d if isinstance(d, Mapping) else {"值": d} for d in dicts]
-    headers: list[str] = []
-    for d in dicts:
-        headers += [k for k in d if k not in headers]
-
-    def cell(v: Any) -> str:
-        v = _plain(v)
-        if isinstance(v, (list, tuple)):
-            return "；".join(cell(x) for x in v)
-        return f"{v:.4f}" if isinstance(v, float) else ("" if v is None else str(v))
-
-    return headers, [[cell(d.get(h)) for h in headers] for d in dicts]
-
-
-FAILURE_COLUMNS = ("编号", "类型", "问题", "标准答案", "系统回答", "原因")
-
-
-def failure_rows(run: Any) -> tuple[list[str], list[list[str]]]:
-    """The failed questions of an eval run, from its items/scores/answers when it has them."""
-    items, scores, answers = (getattr(run, name, None) for name in ("items", "scores", "answers"))
-    if items and scores and answers:
-        by_id = {getattr(it, "id", None): it for it in items}
-        rows = []
-        for score, answer in zip(scores, answers):
-            if _field(score, "correct", False) and _field(score, "citation_ok", None) is not False:
-                continue
-            item = by_id.get(_field(score, "id"))
-            expected = "；".join(getattr(item, "answers", ()) or ()) or "（应拒答）"
-            rows.append([str(_field(score, "id")), str(_field(score, "kind")), str(getattr(item, "question", "")),
-                         expected, str(_field(answer, "short_answer")), "；".join(_field(score, "reasons", ()) or ())])
-        return list(FAILURE_COLUMNS), rows
-    failures = getattr(run, "failures", None)
-    if failures is None:
-        failures = (_field(getattr(run, "summary", None) or {}, "failures", None) or [])
-    return record_rows(failures)

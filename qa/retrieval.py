@@ -36,6 +36,7 @@ class RetrievalResult:
     hits: tuple[Retrieved, ...]
     max_dense: float
     max_lexical: float
+    query_vector: np.ndarray | None = None  # the embedded query (None in BM25-only mode)
 
 
 def rrf(rankings: Sequence[Sequence[int]], *, k: int = RRF_K, weights: Sequence[float] | None = None) -> dict[int, float]:
@@ -65,9 +66,8 @@ class HybridRetriever:
         self.chunks = index.chunks
         self.lexical = LexicalIndex([c.text for c in index.chunks])
 
-    def dense_scores(self, query: str) -> np.ndarray:
-        """Cosine of the query with every chunk (exact search over all of them)."""
-        vector = self.embedder.embed_queries([query])
+    def dense_scores(self, vector: np.ndarray) -> np.ndarray:
+        """Cosine of an embedded query with every chunk (exact search over all of them)."""
         scores = np.zeros(len(self.chunks), dtype=np.float32)
         for chunk_id, score in self.index.search(vector, len(self.chunks))[0]:
             scores[chunk_id] = score
@@ -76,7 +76,8 @@ class HybridRetriever:
     def retrieve(self, query: str, *, k: int = 8, tokens: Sequence[str] | None = None) -> RetrievalResult:
         """Top-k chunks for a query; `tokens` overrides the BM25 query terms (e.g. expanded)."""
         n = len(self.chunks)
-        dense = self.dense_scores(query) if self.mode != "bm25" else np.zeros(n, dtype=np.float32)
+        vector = self.embedder.embed_queries([query]) if self.mode != "bm25" else None
+        dense = self.dense_scores(vector) if vector is not None else np.zeros(n, dtype=np.float32)
         lexical = (self.lexical.scores(list(tokens) if tokens is not None else tokenize(query))
                    if self.mode != "dense" else np.zeros(n, dtype=np.float32))
         if self.mode == "dense":
@@ -89,4 +90,5 @@ class HybridRetriever:
             fused = rrf([dense_rank, lexical_rank], k=self.rrf_k, weights=[DENSE_WEIGHT, 1.0])
         order = sorted(fused, key=lambda i: -fused[i])[:k]
         hits = tuple(Retrieved(self.chunks[i], fused[i], float(dense[i]), float(lexical[i])) for i in order)
-        return RetrievalResult(hits, float(dense.max(initial=0.0)), float(lexical.max(initial=0.0)))
+        return RetrievalResult(hits, float(dense.max(initial=0.0)), float(lexical.max(initial=0.0)),
+                               None if vector is None else vector[0])

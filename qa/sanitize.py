@@ -1,7 +1,7 @@
 """Clean untrusted question text before anything else sees it.
 
 >>> clean_question("  海关\\x00扣留了\\u202e多少货物？ ").text
-'海关扣留了多少货物?'
+'海关扣留了多少货物？'
 >>> clean_question("啊" * 500, max_chars=10).notice
 '问题过长（500字），只按前10字回答。'
 """
@@ -13,6 +13,9 @@ import unicodedata
 from dataclasses import dataclass
 
 MAX_QUESTION_CHARS = 200
+# A question this long made of this few distinct characters is a repetition, not a question (专利专利专利…).
+REPETITION_MIN_CHARS = 20
+REPETITION_MAX_VARIETY = 0.2
 # Control, format (bidi marks, zero-width), surrogate and private-use characters carry no meaning here.
 _DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
 _SPACES = re.compile(r"\s+")
@@ -34,12 +37,16 @@ class CleanQuestion:
 
 
 def clean_question(raw: object, *, max_chars: int = MAX_QUESTION_CHARS) -> CleanQuestion:
-    """Normalise (NFKC), drop control/format characters, collapse spaces and cap the length."""
+    """Drop control/format characters, collapse spaces and cap the length.
+
+    The text is kept as the user wrote it (full-width ？ stays ？): it is echoed back. Reading
+    normalises its own copy (index.normalise.normalise_question).
+    """
     if raw is None:
         raw = ""
     if not isinstance(raw, str):
         raw = str(raw)
-    text = unicodedata.normalize("NFKC", raw.encode("utf-8", "replace").decode("utf-8"))
+    text = raw.encode("utf-8", "replace").decode("utf-8")
     text = "".join(" " if ch in "\t\n\r" else ch for ch in text if ch in "\t\n\r" or
                    unicodedata.category(ch) not in _DROP_CATEGORIES)
     text = _SPACES.sub(" ", text).strip()
@@ -49,6 +56,7 @@ def clean_question(raw: object, *, max_chars: int = MAX_QUESTION_CHARS) -> Clean
         text = text[:max_chars].rstrip()
     if not text:
         return CleanQuestion("", notice, "请输入一个问题，例如：“公安机关抓获了多少名犯罪嫌疑人？”")
-    if not _WORDLIKE.search(text):
+    if not _WORDLIKE.search(text) or (len(text) >= REPETITION_MIN_CHARS
+                                       and len(set(text)) / len(text) < REPETITION_MAX_VARIETY):
         return CleanQuestion(text, notice, "没有看懂这个问题：请用文字提问，例如：“海关扣留了多少侵权货物？”")
     return CleanQuestion(text, notice)

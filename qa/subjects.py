@@ -27,17 +27,16 @@ import re
 import jieba
 import jieba.posseg as pseg
 
+from qa.lexical import ensure_jieba
+from qa.vocabulary import vocabulary
+
 jieba.setLogLevel(logging.INFO)  # the dictionary-building chatter is DEBUG on stderr
 
-ACTOR_SUFFIXES = (
-    "机关", "法院", "法庭", "检察院", "分院", "海关", "部门", "总队", "支队", "大队", "中心", "机构",
-    "委员会", "委", "办公厅", "办公室", "政府", "代办处", "办事处", "评审庭", "协会", "联盟", "局",
-    "总署", "媒体", "区", "厅", "院",
-)
+ACTOR_SUFFIXES = vocabulary().actor_suffixes  # 机关, 法院, 总队, 代办处 … (qa/vocab/actors.toml)
 _ACTOR_RE = re.compile("|".join(sorted(ACTOR_SUFFIXES, key=len, reverse=True)))
 _LEAD_TIME = re.compile(r"^(?:(?:19|20)\d\d年(?:\d{1,2}月)?(?:以来|底|末)?|全年|年内|同时|此外|另外|其中)[，,]?")
 _PUNCT = set("，,：:。；;！!？?、")
-_FUNCTION_WORDS = frozenset("和 与 及 或 并 且 对 在 为 被 将 已 是 向 从".split())
+_FUNCTION_WORDS = frozenset("和 与 及 或 并 且 对 在 为 被 将 已 是 向 从 作为 成为".split())
 _CLAUSE_SEP = re.compile(r"[，,：:]")
 _SENTENCE = re.compile(r"[^。；！？!?;\n]+[。；！？!?;]*")
 _PROTECTED = re.compile(r"《[^《》\n]{0,80}》|“[^“”\n]{0,60}”|（[^（）\n]{0,30}）|\([^()\n]{0,30}\)")
@@ -61,6 +60,7 @@ _STOP_FLAGS = ("p", "c", "d", "r", "u", "ul", "uz", "ug", "uv", "ud", "f", "y")
 
 
 def _tags(text: str) -> list[tuple[str, str]]:
+    ensure_jieba()  # the vocabulary's words first, or the tags depend on what ran before
     return [(w, f) for w, f in pseg.cut(text)]
 
 
@@ -105,17 +105,24 @@ def _valid_actor(phrase: str) -> bool:
     return not any(f == "d" or f.startswith("u") for _, f in tags)
 
 
+def _is_scope_word(word: str) -> bool:
+    """省, 市, 全市, 我省, 本区: a place suffix alone or after 全/我/本 (qa/vocab/places.toml)."""
+    suffixes = vocabulary().place_suffixes
+    return word in suffixes or (len(word) > 1 and word[0] in "全我本" and word[1:] in suffixes)
+
+
 def _name_start(phrase: str) -> int:
     """Offset where the organisation name starts: 充分利用国家知识产权局 -> 国家知识产权局."""
     tags, pos, offsets = _tags(phrase), 0, []
     for word, flag in tags:
         offsets.append((pos, word, flag))
         pos += len(word)
-    org = next((i for i, (_, _, f) in enumerate(offsets) if f == "nt"), None)
+    v = vocabulary()
+    org = next((i for i, (_, w, f) in enumerate(offsets) if f == "nt" or v.actor_of(w)), None)
     if org is None:
         return 0
     start = org
-    while start > 0 and (offsets[start - 1][2] in ("ns", "nt", "m", "j") or offsets[start - 1][1] in ("市", "全市", "我市")):
+    while start > 0 and (offsets[start - 1][2] in ("ns", "nt", "m", "j") or _is_scope_word(offsets[start - 1][1])):
         start -= 1
     return offsets[start][0]
 

@@ -2,51 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from index.corpus import load_document
+from index.hashing import HashingEmbedder
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "data" / "tianjin-ip-2020.txt"
 
 
-class FakeEmbedder:
-    """Hashes character unigrams and bigrams into a fixed-size unit vector.
-
-    Deterministic and instant; texts sharing characters get similar vectors, which
-    is enough to test that retrieval plumbing works without a real model.
-    """
-
-    def __init__(self, dimension: int = 64, model_id: str = "fake-embedder") -> None:
-        self.model_id = model_id
-        self._dimension = dimension
-        self.calls = 0
-
-    @property
-    def dimension(self) -> int:
-        return self._dimension
-
-    def _embed(self, texts) -> np.ndarray:
-        self.calls += 1
-        out = np.zeros((len(texts), self._dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            grams = list(text) + [text[i:i + 2] for i in range(len(text) - 1)]
-            for gram in grams:
-                digest = hashlib.blake2b(gram.encode("utf-8"), digest_size=4).digest()
-                out[row, int.from_bytes(digest, "little") % self._dimension] += 1.0
-            norm = np.linalg.norm(out[row])
-            out[row] = out[row] / norm if norm else out[row]
-        return out
-
-    def embed_queries(self, texts):
-        return self._embed(list(texts))
-
-    def embed_passages(self, texts, *, progress: bool = False):
-        return self._embed(list(texts))
+class FakeEmbedder(HashingEmbedder):
+    """The model-free embedder (index/hashing.py), under the name the tests use."""
 
 
 @pytest.fixture
@@ -102,7 +70,7 @@ def real_cache(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def real_embedder(real_cache):
-    """The production embedder, loaded once and shared (engines on other cache dirs can reuse it)."""
+    """The fp32 torch embedder (the fallback), loaded once and shared (engines on other cache dirs can reuse it)."""
     from index.embedding import DEFAULT_MODEL, SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder(DEFAULT_MODEL, cache_dir=real_cache)
@@ -111,10 +79,33 @@ def real_embedder(real_cache):
 
 
 @pytest.fixture(scope="session")
-def real_engine(real_cache, real_embedder):
-    """The production engine on the real report and model, loaded once per session and shared."""
+def default_embedder(real_cache):
+    """What ships: `make_embedder` with encoder auto (the int8 encoder, built and checked on first use)."""
+    from index.embedding import make_embedder
+
+    embedder = make_embedder(cache_dir=real_cache)
+    embedder.warm_up()
+    assert embedder.encoder == "int8", embedder.verdict
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def real_engine(real_cache, default_embedder):
+    """The production engine (default encoder) on the real report and model, loaded once per session."""
     from qa.engine import EngineConfig, QAEngine
 
-    engine = QAEngine(EngineConfig(corpus=CORPUS, cache_dir=real_cache), embedder=real_embedder)
+    engine = QAEngine(EngineConfig(corpus=CORPUS, cache_dir=real_cache), embedder=default_embedder)
+    engine.warm_up()
+    return engine
+
+
+@pytest.fixture(scope="session")
+def model_free_engine(tmp_path_factory):
+    """The real QAEngine on the FakeEmbedder, loaded once per session: BM25 retrieval, the real fact
+    table, and the weights fitted without dense features (no query is embedded by a model)."""
+    from qa.engine import EngineConfig, QAEngine
+
+    engine = QAEngine(EngineConfig(corpus=CORPUS, cache_dir=tmp_path_factory.mktemp("model-free-cache"),
+                                   retrieval="bm25"), embedder=FakeEmbedder())
     engine.warm_up()
     return engine

@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import app
-from conftest import CORPUS, FakeEmbedder, serving
+from conftest import serving
 from qa.answering import REFUSAL_PREFIX, Answer, AnswerFigure, Citation
-from qa.engine import FACTS_FILE, EngineConfig, QAEngine
+from qa.engine import FACTS_FILE, QAEngine
 from qa.sanitize import MAX_QUESTION_CHARS
 
 QUESTIONS = ("公安机关抓获了多少名犯罪嫌疑人？", "海关扣了多少货？", "全市有效发明专利同比增长多少？", "北京市的专利数量是多少？")
@@ -74,11 +74,8 @@ def check_answer(answer) -> None:
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory):
-    engine = QAEngine(EngineConfig(corpus=CORPUS, cache_dir=tmp_path_factory.mktemp("badinput-cache")),
-                      embedder=FakeEmbedder())
-    engine.warm_up()
-    return engine
+def engine(model_free_engine):
+    return model_free_engine
 
 
 @pytest.fixture(scope="module")

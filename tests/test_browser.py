@@ -8,6 +8,7 @@ refresh docs/screenshot-chat.png.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -64,7 +65,7 @@ def url(engine):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     demo = app.create_app(engine)
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True, css=app.CSS)
+    app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
     yield demo.local_url
     demo.close()
 
@@ -151,3 +152,44 @@ def test_example_button_and_clear(page):
     # the sources panel is a second output of the same event; the browser may paint it a frame later
     page.wait_for_function("document.querySelector('#qa-sources').innerText.includes('提问后')", timeout=10_000)
     assert "提问后" in page.locator("#qa-sources").inner_text()
+
+
+# -- no English on the page --------------------------------------------------------------------------
+
+# Words a Chinese user may see: acronyms the report itself uses, formats, and the model's name.
+LATIN_ALLOWED = {"API", "CSV", "PCT", "IP", "JSON", "JSONL", "SHA", "ONNX", "KB", "MB", "OpenAI", "Gradio",
+                 "intfloat", "multilingual", "small"}
+TABS = ("问答", "事实表", "评测", "关于")
+VISIBLE_TEXT = """() => {
+  const skip = new Set(["SCRIPT", "STYLE", "CODE", "PRE", "NOSCRIPT", "TEMPLATE", "TITLE", "DEFS"]);
+  const out = [];
+  const walk = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) { out.push(node.textContent); return; }
+    if (node.nodeType !== Node.ELEMENT_NODE || skip.has(node.tagName.toUpperCase())) return;
+    const style = getComputedStyle(node);
+    if (style.display === "none" || style.visibility === "hidden") return;
+    for (const child of node.childNodes) walk(child);
+  };
+  walk(document.body);
+  return out.join(" ");
+}"""
+
+
+def latin_words(text: str) -> set[str]:
+    """Words of two or more Latin letters (f029, int8 or a unit letter are not words)."""
+    return {w for w in re.findall(r"(?<![A-Za-z0-9])[A-Za-z]{2,}(?![A-Za-z0-9])", text) if w not in LATIN_ALLOWED}
+
+
+def test_every_tab_is_chinese(page):
+    """Each tab's rendered text (code samples aside) has no Latin word outside the allow-list."""
+    ask(page, "北京市的专利数量是多少？")  # a refusal and its related passages are on the page too
+    page.click("#qa-send")  # an empty question gets a visible hint, in Chinese
+    page.wait_for_selector("#qa-chat .qa-hint", timeout=10_000)
+    found = {}
+    for tab in TABS:
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(800)
+        words = latin_words(page.evaluate(VISIBLE_TEXT))
+        if words:
+            found[tab] = sorted(words)
+    assert found == {}

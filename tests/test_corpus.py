@@ -84,3 +84,23 @@ def test_chunker_settings_are_validated():
 def test_chunk_label():
     chunk = Chunk(id=0, doc_id="d", section=2, section_title="t", paragraph=3, text="x", start=0, end=1)
     assert chunk.label == "第2部分 第3段"
+
+
+def test_chapter_headings_cut_sections_and_lower_levels_stay_text():
+    doc = parse_document("总述。\n第一章 总则\n（一）目标\n甲。\n第二章　保障\n1.组织\n乙。\n", doc_id="t")
+    assert [(s.number, s.title) for s in doc.sections] == [(0, "引言"), (1, "总则"), (2, "保障")]
+    assert [(p.section, p.text) for p in doc.passages] == [
+        (0, "总述。"), (1, "（一）目标"), (1, "甲。"), (2, "1.组织"), (2, "乙。")]
+
+
+def test_sub_headings_cut_sections_when_they_are_the_highest_level():
+    doc = parse_document("（一）创造\n甲。\n（二）保护\n乙。\n", doc_id="t")
+    assert [(s.number, s.title) for s in doc.sections] == [(1, "创造"), (2, "保护")]
+    doc = parse_document("1. 创造\n甲。\n2、保护\n全市专利1.5万件。\n", doc_id="t")
+    assert [s.title for s in doc.sections] == ["创造", "保护"]
+
+
+def test_a_single_stray_chapter_line_does_not_override_the_report_headings(report):
+    doc = parse_document("一、甲\n第二部分\n乙。\n二、丙\n丁。\n", doc_id="t")
+    assert [s.title for s in doc.sections] == ["甲", "丙"]
+    assert doc.passages[0].text == "第二部分"

@@ -159,7 +159,8 @@ def test_load_from_bytes_and_path(tmp_path):
         (_line(answers=[]), r"line 3: a 'figure' item needs at least one entry in 'answers'"),
         (_line(kind="unanswerable"), r"line 3: an unanswerable item must have 'answers': \[\]"),
         (_line(evidence=None), r"line 3: 'evidence' must be a string, got null"),
-        (_line(answer=["3件"]), r"line 3: unknown field 'answer'"),
+        (_line(answer=["3件"]), r"line 3: extra field 'answer' must be a string, got array"),
+        (_line(style=3), r"line 3: extra field 'style' must be a string, got number"),
         (_line(history="x"), r"line 3: 'history' must be an array of turns"),
         (_line(history=[{"role": "bot", "content": "x"}]), r"line 3: history\[0\]: 'role' must be one of user, assistant"),
         (_line(history=[{"role": "user"}]), r"line 3: history\[0\]: missing 'content'"),
@@ -201,3 +202,17 @@ def test_check_against_report_flags_non_verbatim_gold():
     items = parse_dataset(_line(answers=["4件"], evidence="共3件"), "t")
     problems = check_against_report(items, "共3件。")
     assert problems == ["q1: answer '4件' is not in the report"]
+
+
+def test_extra_string_fields_are_kept_and_written_back():
+    items = parse_dataset(_line(style="colloquial", tags="rank, followup", yesno="是"), "t")
+    item = items[0]
+    assert item.get("style") == "colloquial" and item.get("yesno") == "是" and item.get("missing") == ""
+    assert item.tags == ("rank", "followup")
+    assert item.to_dict()["style"] == "colloquial" and item.to_dict()["tags"] == "rank, followup"
+    assert parse_dataset(json.dumps(item.to_dict(), ensure_ascii=False), "t")[0] == item
+
+
+def test_computed_answers_are_not_looked_up_in_the_report():
+    items = parse_dataset(_line(answers=["259件"], evidence="共3件", tags="computed"), "t")
+    assert check_against_report(items, "共3件。") == []

@@ -56,7 +56,7 @@ from index.embedding import DEFAULT_MODEL
 from index.settings import index_root
 from qa.engine import build_spec
 try:
-    build_index(load_document(CORPUS), FakeEmbedder(), index_root(Path(sys.argv[1]), DEFAULT_MODEL), build_spec())
+    build_index(load_document(CORPUS), FakeEmbedder(), index_root(Path(sys.argv[1]), DEFAULT_MODEL, CORPUS), build_spec())
 except ValueError as exc:
     print(f"error: {{exc}}", file=sys.stderr)
     sys.exit(2)
@@ -78,7 +78,7 @@ def answers_of(engine) -> list[tuple]:
 
 
 def root_of(cache: Path) -> Path:
-    return index_root(cache, DEFAULT_MODEL)
+    return index_root(cache, DEFAULT_MODEL, CORPUS)
 
 
 def live_dir(cache: Path) -> Path:
@@ -112,7 +112,7 @@ def copy_cache(base: Path, dest: Path, *, models: str = "link") -> Path:
 
 
 def fake_engine(cache: Path) -> QAEngine:
-    return QAEngine(EngineConfig(corpus=CORPUS, cache_dir=cache), embedder=FakeEmbedder())
+    return QAEngine(EngineConfig(corpus=CORPUS, cache_dir=cache, retrieval="bm25"), embedder=FakeEmbedder())
 
 
 def messages(err: str, prefixes=("index:", "facts:", "ipqa:", "error:")) -> list[str]:
@@ -378,8 +378,10 @@ class StderrReader(threading.Thread):
 def test_sigkill_during_build_keeps_the_previous_index_served(phase, real_base, real_embedder, tmp_path, capsys):
     cache = copy_cache(real_base.cache, tmp_path / "cache")
     before_manifest = (live_dir(cache) / store.MANIFEST).read_bytes()
-    proc = subprocess.Popen([sys.executable, "-m", "index", "build", "--force", "--cache-dir", str(cache)],
-                            cwd=REPO, env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # fp32, as real_base was built: this is about killed builds, not about encoders
+    proc = subprocess.Popen([sys.executable, "-m", "index", "build", "--force", "--cache-dir", str(cache),
+                             "--encoder", "fp32"], cwd=REPO, env=clean_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
     reader = StderrReader(proc.stderr)
     reader.start()
     builds = root_of(cache) / "builds"
@@ -463,8 +465,9 @@ def test_damaged_model_dir_is_rebuilt_to_identical_answers(fault, real_base, rea
 @pytest.mark.integration
 def test_two_real_cli_builds_at_once(real_base, real_embedder, tmp_path, capsys):
     cache = copy_cache(real_base.cache, tmp_path / "cache")
-    procs = [subprocess.Popen([sys.executable, "-m", "index", "build", "--force", "--cache-dir", str(cache)],
-                              cwd=REPO, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    procs = [subprocess.Popen([sys.executable, "-m", "index", "build", "--force", "--cache-dir", str(cache),
+                               "--encoder", "fp32"], cwd=REPO, env=clean_env(), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
     results = [p.communicate(timeout=CLI_TIMEOUT) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [err[-800:] for _, err in results]

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from qa import render
+from qa import render, render_eval
 from qa.answering import AnswerFigure, Citation, compose_found, compose_refusal
 
 PASSAGE = "组织开展专项行动，侦破侵权假冒知识产权犯罪案件425起，抓获犯罪嫌疑人564名，涉案金额累计3.1亿元。"
@@ -165,6 +165,29 @@ def test_sources_panel_lists_passages_with_scores():
     assert "最接近" in render.sources_html(refusal())
 
 
+def test_refusal_panel_shows_no_relevance_score():
+    out = render.sources_html(refusal())  # its first related passage has score 1.0
+    assert "相关度" not in out and "1.000" not in out and "仅供参考" in out
+    assert "相关度 0.812" in render.sources_html(found())
+
+
+def test_two_passages_of_one_paragraph_get_distinct_labels():
+    same = (cite(1, "甲段前半。", paragraph=5), cite(2, "甲段后半。", paragraph=5), cite(3, "乙段。", paragraph=6))
+    answer = compose_refusal("问题", "", same)
+    labels = re.findall(r"<b>\[\d\]</b> ([^<]+?) ?</summary>", render.answer_html(answer))
+    assert len(labels) == 3 and len(set(labels)) == 3, labels
+    assert labels[0].endswith("（片段1）") and labels[1].endswith("（片段2）") and "片段" not in labels[2]
+    panel = render.sources_html(answer)
+    assert "第5段（片段1）" in panel and "第5段（片段2）" in panel
+
+
+def test_refusal_echoes_the_question_with_the_typed_punctuation():
+    typed = "北京市的专利数量是多少？"
+    answer = compose_refusal("北京市的专利数量是多少?", "", ())  # what the engine read after NFKC
+    assert "多少？”" in render.answer_html(answer, typed)
+    assert "多少?”" in render.answer_html(answer)  # without the typed text nothing is guessed
+
+
 def test_sources_panel_empty_states():
     assert "提问后" in render.sources_html(None)
     assert "没有检索到" in render.sources_html(compose_refusal("x", "", ()))
@@ -192,17 +215,56 @@ def test_fact_rows_columns_and_missing_values():
 def test_fact_filters_and_search():
     sections, kinds = render.fact_filters(FACTS)
     assert sections == ["全部", "第一部分「标题1」", "第二部分「标题2」"]
-    assert kinds == ["全部", "count", "growth_rate", "money"]
+    assert kinds == ["全部", "增长率", "数量", "金额"]
     rows = render.fact_rows(FACTS)
+    assert [r[6] for r in rows] == ["数量", "金额", "增长率"]
     assert len(render.filter_fact_rows(rows, "第二部分「标题2」", "全部", "")) == 2
-    assert [r[0] for r in render.filter_fact_rows(rows, "全部", "money", "")] == ["f002"]
+    assert [r[0] for r in render.filter_fact_rows(rows, "全部", "金额", "")] == ["f002"]
     assert [r[0] for r in render.filter_fact_rows(rows, "全部", "全部", "专利 同比")] == ["f003"]
     assert render.filter_fact_rows(rows, None, None, None) == rows
 
 
-def test_metric_rows_flatten_nested_summary():
-    rows = render.metric_rows({"n": 3, "overall": {"accuracy": 0.5, "n": 3}, "latency_ms": {"p50": 12.345}})
-    assert rows == [["n", "3"], ["overall.accuracy", "0.5000"], ["overall.n", "3"], ["latency_ms.p50", "12.3450"]]
+def test_unknown_fact_kinds_show_in_chinese():
+    rows = render.fact_rows([fact(4, 1, "share", "专利"), fact(5, 1, "kind_from_the_future", "专利")])
+    assert [r[6] for r in rows] == ["占比", "其他"]
+    assert render.fact_filters([fact(5, 1, "kind_from_the_future", "专利")])[1] == ["全部", "其他"]
+
+
+def test_metric_rows_flatten_nested_summary_in_chinese():
+    rows = render_eval.metric_rows({"n": 3, "overall": {"accuracy": 0.5, "figure_accuracy": None},
+                                    "latency_ms": {"p50": 12.345}, "retrieval": {"hit@3": 1.0, "mrr": 0.9}})
+    assert rows == [["题数", "3"], ["总体 · 准确率", "0.5000"], ["总体 · 数字题准确率", "—"],
+                    ["耗时（毫秒） · 中位数", "12.3450"], ["检索 · 前3命中率", "1.0000"], ["检索 · 平均倒数排名", "0.9000"]]
+
+
+def test_every_metric_of_the_real_summary_is_translated():
+    """The keys eval.scoring.summarize writes today: none is left in English."""
+    from eval.scoring import summarize
+
+    summary = summarize([], retrieval={"n": 0, "hit@1": None, "hit@3": None, "mrr": None})
+    summary.pop("failures")
+    latin = [name for name, _ in render_eval.metric_rows(summary) if re.search("[A-Za-z]", name)]
+    assert latin == []
+
+
+def test_dataset_errors_in_chinese_keep_the_line():
+    assert render_eval.dataset_error_zh("line 3: not valid JSON (Expecting ',')") == "第 3 行：不是有效的 JSON"
+    assert render_eval.dataset_error_zh("line 2: 'kind' must be one of figure, text, unanswerable, got 'x'") == \
+        "第 2 行：kind 字段应为 figure、text 或 unanswerable"
+    assert render_eval.dataset_error_zh("<upload>: 9 bytes is over the limit of 5 bytes") == "文件超过大小上限"
+    assert render_eval.dataset_error_zh("something new") == "格式不符合要求"
+
+
+def test_chart_has_chinese_labels(tmp_path):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        path = render_eval.write_chart({"overall": {"accuracy": 0.9}, "retrieval": {"hit@3": 0.95}}, tmp_path / "c.png")
+    assert path.is_file() and path.stat().st_size > 1000
+    if render_eval.cjk_font_files():  # CI installs fonts-noto-cjk: then every label has its glyphs
+        assert not [w for w in caught if "missing from font" in str(w.message)]
+    assert render_eval.write_chart({"overall": {"accuracy": None}}, tmp_path / "none.png") is None
 
 
 @dataclass
@@ -227,10 +289,12 @@ def test_failure_rows_from_a_run():
              SimpleNamespace(id="q2", question="北京？", answers=())]
     scores = [_Score("q1", "figure", False, False, ("wrong figure",)), _Score("q2", "unanswerable", True, None)]
     answers = [SimpleNamespace(short_answer="425起"), SimpleNamespace(short_answer="报告中没有找到")]
-    headers, rows = render.failure_rows(_Run(items, scores, answers))
-    assert headers[0] == "编号" and rows == [["q1", "figure", "抓了多少人？", "564名", "425起", "wrong figure"]]
+    scores[0].reasons = ("refused an answerable question", "something new")
+    headers, rows = render_eval.failure_rows(_Run(items, scores, answers))
+    assert headers[0] == "编号" and rows == [["q1", "数字题", "抓了多少人？", "564名", "425起",
+                                             "可答的问题被拒答；something new"]]
 
 
 def test_failure_rows_fallback_to_summary_failures():
-    headers, rows = render.failure_rows(_Run(summary={"failures": [{"id": "q9", "reasons": ["a", "b"]}]}))
+    headers, rows = render_eval.failure_rows(_Run(summary={"failures": [{"id": "q9", "reasons": ["a", "b"]}]}))
     assert headers == ["id", "reasons"] and rows == [["q9", "a；b"]]

@@ -7,6 +7,8 @@ what is tested) with the engine swapped for the real QAEngine on a FakeEmbedder,
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import ast
 import http.cookiejar
 import urllib.error
@@ -41,7 +43,8 @@ def run_main(monkeypatch, cache: Path, argv=(), *, serve: bool = False) -> tuple
     from qa import engine as qa_engine
 
     real_engine, real_create = qa_engine.QAEngine, app.create_app
-    monkeypatch.setattr(qa_engine, "QAEngine", lambda config: real_engine(config, embedder=FakeEmbedder()))
+    monkeypatch.setattr(qa_engine, "QAEngine", lambda config, embedder=None: real_engine(
+        replace(config, retrieval="bm25"), embedder=FakeEmbedder()))
     seen: dict = {}
 
     def create_app(engine, **kwargs):
@@ -51,12 +54,13 @@ def run_main(monkeypatch, cache: Path, argv=(), *, serve: bool = False) -> tuple
         def launch(**launch_kwargs):
             seen.update(launch_kwargs)
             if serve:
-                gr.Blocks.launch(demo, **launch_kwargs, prevent_thread_lock=True, quiet=True)
+                gr.Blocks.launch(demo, **launch_kwargs)
 
         demo.launch = launch
         return demo
 
     monkeypatch.setattr(app, "create_app", create_app)
+    monkeypatch.setattr(app, "serve_forever", lambda demo: None)  # main returns once the app is up
     code = app.main(["--cache-dir", str(cache), "--port", str(free_port()), *argv])
     return code, seen
 
@@ -75,6 +79,38 @@ def test_default_bind_address_is_loopback(monkeypatch, cache):
 def test_other_address_only_when_asked(monkeypatch, cache):
     code, seen = run_main(monkeypatch, cache, ["--host", "127.0.0.2"])
     assert code == 0 and seen["server_name"] == "127.0.0.2"
+
+
+def test_public_address_without_login_is_refused_with_the_reason(monkeypatch, cache, capsys):
+    monkeypatch.delenv("IPQA_AUTH_USER", raising=False)
+    monkeypatch.delenv("IPQA_AUTH_PASSWORD", raising=False)
+    code, seen = run_main(monkeypatch, cache, ["--host", "0.0.0.0"])
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert code == 2 and "server_name" not in seen  # nothing was launched
+    assert len(err) == 1 and "没有设置登录" in err[0] and "--insecure-public" in err[0]
+    code, seen = run_main(monkeypatch, cache, ["--host", "0.0.0.0", "--insecure-public"])
+    assert code == 0 and seen["server_name"] == "0.0.0.0" and seen["auth"] is None
+
+
+def test_public_address_with_login_is_allowed(monkeypatch, cache):
+    monkeypatch.setenv("IPQA_AUTH_USER", USER)
+    monkeypatch.setenv("IPQA_AUTH_PASSWORD", PASSWORD)
+    code, seen = run_main(monkeypatch, cache, ["--host", "0.0.0.0"])
+    assert code == 0 and seen["server_name"] == "0.0.0.0" and seen["auth"] == (USER, PASSWORD)
+
+
+@pytest.mark.parametrize("argv, needle", [(["--port", "99999"], "不是有效端口"), (["--port", "http"], "不是有效端口"),
+                                          (["--host", "256.1.1.1"], "不是本机的有效地址"),
+                                          (["--host", "192.0.2.1"], "不是本机的地址")])
+def test_bad_host_or_port_is_one_clear_line(argv, needle):
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("IPQA_AUTH")}
+    done = subprocess.run([sys.executable, str(REPO / "app.py"), *argv, "--insecure-public"], capture_output=True,
+                          text=True, timeout=120, cwd=REPO, env=env)
+    assert done.returncode == 2 and needle in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "已被占用" not in done.stderr
 
 
 def test_gradio_env_cannot_widen_the_bind_address(monkeypatch, cache):
@@ -195,15 +231,16 @@ def test_malformed_upload_gets_a_line_numbered_error_from_the_app(authed, tmp_pa
     _, demo = authed
     handler = next(f.fn for f in demo.fns.values() if f.name == "run_evaluation")
     good = '{"id": "a", "question": "几名？", "answers": ["564名"], "evidence": "564名", "kind": "figure"}\n'
-    cases = {"bad-json.jsonl": (good + "\n" + '{"id": "b", "question": ', "line 3"),
-             "not-utf8.jsonl": (good.encode() + b'{"id": "\xff\xfe"}\n', "line 2"),
-             "bad-kind.jsonl": (good + good.replace('"a"', '"b"').replace("figure", "poem"), "line 2")}
+    cases = {"bad-json.jsonl": (good + "\n" + '{"id": "b", "question": ', "第 3 行：不是有效的 JSON"),
+             "not-utf8.jsonl": (good.encode() + b'{"id": "\xff\xfe"}\n', "第 2 行"),
+             "bad-kind.jsonl": (good + good.replace('"a"', '"b"').replace("figure", "poem"), "第 2 行：kind 字段")}
     for name, (content, needle) in cases.items():
         path = tmp_path / name
         path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
         status, *rest = handler(str(path), progress=lambda *a, **k: None)
         assert needle in status and "评测集无法使用" in status, (name, status)
         assert rest[0] is None  # nothing was run
+        assert not path.exists()  # the upload was deleted after reading
 
 
 def test_dataset_loader_caps_size_and_names_lines(tmp_path):

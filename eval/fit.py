@@ -1,0 +1,272 @@
+"""Fit the scorer: features of every candidate of every training question in, weights out.
+
+    python -m eval.fit [--training eval/training.toml] [--out qa/weights.json]
+
+For each training question the engine reads it, retrieves, and lists candidates exactly as when
+answering; a figure is a positive example when it is one of the gold figures, a sentence when it
+holds the gold evidence. Two logistic regressions (scikit-learn) are fitted, one for figures and
+one for sentences. Five-fold cross-validation grouped by question gives out-of-fold probabilities;
+the refusal threshold is the lowest one at which wrong answers (a figure where the truth is another
+figure or a refusal) stay at or under ``--max-wrong`` of the questions. The weights file records
+the sha256 of every training file and the cross-validated metrics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from index.settings import REPO_ROOT
+
+TRAINING = REPO_ROOT / "eval" / "training.toml"
+MAX_WRONG = 0.06  # the stated wrong-answer rate (share of questions) the refusal threshold is chosen for
+
+
+@dataclass
+class Examples:
+    """Feature rows of one model, with labels and the question each row belongs to."""
+
+    rows: list = field(default_factory=list)
+    labels: list = field(default_factory=list)
+    ids: list = field(default_factory=list)  # candidate id per row (fact id or sentence number), for reports
+    values: list = field(default_factory=list)  # the answer each row would give (figure as written, sentence)
+    groups: list = field(default_factory=list)  # question key per row
+    questions: dict = field(default_factory=dict)  # question key -> (answerable, n_parts)
+    parts: dict = field(default_factory=dict)  # question key -> list of (row start, row end) per part
+
+    def add(self, key: str, answerable: bool, part_rows: list[np.ndarray], part_labels: list[list[int]],
+            part_ids: list[list] | None = None, part_values: list[list] | None = None) -> None:
+        spans = []
+        for k, (rows, labels) in enumerate(zip(part_rows, part_labels)):
+            start = len(self.rows)
+            self.rows.extend(rows)
+            self.labels.extend(labels)
+            self.ids.extend(part_ids[k] if part_ids else [None] * len(labels))
+            self.values.extend(part_values[k] if part_values else [str(j) for j in range(len(labels))])
+            self.groups.extend([key] * len(labels))
+            spans.append((start, len(self.rows)))
+        self.questions[key] = answerable
+        self.parts[key] = spans
+
+
+def lexical(ex: Examples, names: Sequence[str]) -> Examples:
+    """The same examples with the dense (embedding) features zeroed, as a BM25-only run sees them."""
+    from qa.scorer import DENSE_FEATURES
+
+    columns = [i for i, n in enumerate(names) if n in DENSE_FEATURES]
+    rows = np.asarray(ex.rows, dtype=np.float32).copy()
+    rows[:, columns] = 0.0
+    return Examples(list(rows), ex.labels, ex.ids, ex.values, ex.groups, ex.questions, ex.parts)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def load_training(path: Path) -> list[tuple[Path, Path]]:
+    """(corpus, dataset) pairs of a training file, relative to the repository."""
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    return [(REPO_ROOT / s["corpus"], REPO_ROOT / s["dataset"]) for s in data["set"]]
+
+
+def collect(engine, items, fact: Examples, sentence: Examples, prefix: str) -> None:
+    """Add the candidates of every item to the figure and sentence examples."""
+    from eval.label import fact_labels, sentence_labels, wants_figure
+    from qa.candidates import RetrievalView, fact_candidates, sentence_candidates
+    from qa.decide import out_of_scope
+    from qa.engine import _bm25_terms
+    from qa.features import Asked, fact_matrix, sentence_matrix
+    from qa.textanswer import shape_features
+
+    view = engine.view
+    for item in items:
+        if "computed" in item.tags:
+            continue  # its gold is a result of arithmetic: no figure of the report is its label
+        reading = engine.read(item.question, [{"role": t.role, "content": t.content} for t in item.history])
+        if out_of_scope(reading, view):
+            continue  # refused before any scoring (another place or year): the models never see it
+        retrieved = engine.retriever.retrieve(reading.query, k=8, tokens=_bm25_terms(reading))
+        r = RetrievalView.of(retrieved)
+        key = f"{prefix}:{item.id}"
+        figure = wants_figure(reading, item)  # unanswerable questions go where the engine would send them
+        if figure:
+            parts = reading.parts or (reading,)
+            rows, labels, ids, values = [], [], [], []
+            for part in parts:
+                candidates, _ = fact_candidates(part, view)
+                asked = Asked.build(part, view, retrieved.query_vector)
+                rows.append(fact_matrix(asked, view, candidates, r.share, r.rank))
+                labels.append(fact_labels(item, [view.facts[i] for i in candidates]))
+                ids.append([view.facts[i].id for i in candidates])
+                values.append([view.facts[i].figure_text for i in candidates])
+            fact.add(key, item.answerable, rows, labels, ids, values)
+        else:
+            candidates = sentence_candidates(view)
+            asked = Asked.build(reading, view, retrieved.query_vector)
+            shapes = [shape_features(reading, view.sentences[i].text) for i in candidates]
+            rows = sentence_matrix(asked, view, candidates, r.share, r.rank, shapes)
+            sentence.add(key, item.answerable, [rows], [sentence_labels(item, [view.sentences[i].text for i in candidates])],
+                         [candidates], [[str(i) for i in candidates]])
+
+
+def _pipeline(c: float):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000, C=c))
+
+
+def _export(model, names: Sequence[str], threshold: float) -> dict:
+    scaler, lr = model[0], model[1]
+    scale = np.where(scaler.scale_ == 0, 1.0, scaler.scale_)
+    return {"features": list(names), "mean": scaler.mean_.tolist(), "scale": scale.tolist(),
+            "coef": lr.coef_[0].tolist(), "intercept": float(lr.intercept_[0]), "threshold": threshold}
+
+
+def _oof(X: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float, folds: int, *, logits: bool) -> np.ndarray:
+    """Out-of-fold predictions, folds grouped by question so no question is judged by a model that saw it."""
+    from sklearn.model_selection import GroupKFold
+
+    out = np.zeros(len(y))
+    for train, test in GroupKFold(n_splits=folds).split(X, y, groups):
+        model = _pipeline(c).fit(X[train], y[train])
+        out[test] = model.decision_function(X[test]) if logits else model.predict_proba(X[test])[:, 1]
+    return out
+
+
+def verification_rows(ex: Examples, logits: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str], list[int]]:
+    """One row per part: the top-ranked candidate's verify features, labelled 1 when it is right."""
+    from qa.features import verify_row
+
+    X, y = np.asarray(ex.rows, dtype=np.float32), np.asarray(ex.labels)
+    rows, labels, groups, parts = [], [], [], []
+    for key, spans in ex.parts.items():
+        for k, (a, b) in enumerate(spans):
+            if b <= a:
+                continue
+            top = int(np.argmax(logits[a:b]))
+            values = ex.values[a:b]
+            rows.append(verify_row(X[a:b], logits[a:b], top, [v != values[top] for v in values]))
+            labels.append(int(y[a + top]))
+            groups.append(key)
+            parts.append(k)
+    return np.asarray(rows, dtype=np.float64), np.asarray(labels), groups, parts
+
+
+def fit_models(ex: Examples, rank_names: Sequence[str], verify_names: Sequence[str], *, folds: int = 5,
+               max_wrong: float = MAX_WRONG, c_rank: float = 1.0, c_verify: float = 0.3) -> tuple[dict, dict, dict]:
+    """Ranker and verifier (stacked on the ranker's out-of-fold scores), the threshold, and CV metrics."""
+    from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+
+    X, y, groups = np.asarray(ex.rows, dtype=np.float64), np.asarray(ex.labels), np.asarray(ex.groups)
+    rank_oof = _oof(X, y, groups, c_rank, folds, logits=True)
+    V, v_y, v_groups, _ = verification_rows(ex, rank_oof)
+    verify_oof = _oof(V, v_y, np.asarray(v_groups), c_verify, folds, logits=False)
+    by_question: dict[str, list[tuple[float, int]]] = {}
+    for p, label, key in zip(verify_oof, v_y, v_groups):
+        by_question.setdefault(key, []).append((float(p), int(label)))
+    threshold, outcome = choose_threshold(ex, by_question, max_wrong)
+    curve = {f"{t:.2f}": decisions(ex, by_question, t) for t in np.round(np.arange(0.3, 0.91, 0.05), 2)}
+    top1 = [all(lab for _, lab in by_question.get(k, [(0, 0)])) for k, ans in ex.questions.items() if ans]
+    cv = {"rows": int(len(y)), "questions": len(ex.questions), "answerable": len(top1),
+          "rank_top1": round(sum(top1) / max(1, len(top1)), 4),
+          "verify_log_loss": round(float(log_loss(v_y, verify_oof, labels=[0, 1])), 4),
+          "verify_brier": round(float(brier_score_loss(v_y, verify_oof)), 4),
+          "verify_auc": round(float(roc_auc_score(v_y, verify_oof)), 4) if 0 < v_y.sum() < len(v_y) else None,
+          "threshold": threshold, **outcome, "curve": curve}
+    rank = _pipeline(c_rank).fit(X, y)
+    verify = _pipeline(c_verify).fit(V, v_y)
+    return _export(rank, rank_names, 0.0), _export(verify, verify_names, threshold), cv
+
+
+def decisions(ex: Examples, by_question: dict[str, list[tuple[float, int]]], threshold: float) -> dict[str, int]:
+    """Question outcomes when each part is answered with its top candidate if verified at ``threshold``."""
+    counts = {"right": 0, "partial": 0, "wrong": 0, "refused_answerable": 0, "refused_unanswerable": 0}
+    for key, answerable in ex.questions.items():
+        parts = by_question.get(key, [])
+        answered = [lab for p, lab in parts if p >= threshold]
+        if not answered:
+            counts["refused_answerable" if answerable else "refused_unanswerable"] += 1
+        elif not answerable or not all(answered):
+            counts["wrong"] += 1
+        else:
+            counts["right" if len(answered) == len(parts) else "partial"] += 1
+    return counts
+
+
+def choose_threshold(ex: Examples, by_question, max_wrong: float) -> tuple[float, dict]:
+    """The lowest threshold whose wrong answers are at most ``max_wrong`` of the questions."""
+    n = max(1, len(ex.questions))
+    for threshold in np.round(np.arange(0.05, 0.96, 0.01), 2):
+        counts = decisions(ex, by_question, float(threshold))
+        if counts["wrong"] / n <= max_wrong:
+            return float(threshold), {**counts, "wrong_rate": round(counts["wrong"] / n, 4)}
+    counts = decisions(ex, by_question, 0.95)
+    return 0.95, {**counts, "wrong_rate": round(counts["wrong"] / n, 4)}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from index.settings import add_common_args
+
+    parser = argparse.ArgumentParser(prog="python -m eval.fit", description="Fit the answer scorer's weights.")
+    parser.add_argument("--training", type=Path, default=TRAINING, help="TOML list of [[set]] corpus + dataset")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "qa" / "weights.json")
+    parser.add_argument("--max-wrong", type=float, default=MAX_WRONG, help="wrong answers allowed (share of questions)")
+    import os
+
+    add_common_args(parser, os.environ)
+    args = parser.parse_args(argv)
+    from eval.dataset import load_dataset
+    from index.store import write_atomic
+    from qa.engine import EngineConfig, QAEngine
+    from qa.scorer import FORMAT_VERSION, LEXICAL, model_features, untrained
+
+    try:
+        sets = load_training(args.training)
+        fact, sentence, embedder = Examples(), Examples(), None
+        for corpus, dataset in sets:
+            engine = QAEngine(EngineConfig(corpus=corpus, cache_dir=args.cache_dir, model=args.model, progress=True),
+                              embedder=embedder, weights=untrained())
+            engine.warm_up()
+            embedder = engine.embedder
+            collect(engine, load_dataset(dataset), fact, sentence, dataset.stem)
+            print(f"{dataset.name}: {len(fact.questions)} figure and {len(sentence.questions)} text questions so far",
+                  file=sys.stderr)
+        features, models, cv = model_features(), {}, {}
+        for prefix, examples in (("", (fact, sentence)), (LEXICAL, (lexical(fact, features["fact_rank"]),
+                                                                     lexical(sentence, features["sentence_rank"])))):
+            for kind, ex in zip(("fact", "sentence"), examples):
+                rank, verify, outcome = fit_models(ex, features[f"{kind}_rank"], features[f"{kind}_verify"],
+                                                   max_wrong=args.max_wrong)
+                models[f"{prefix}{kind}_rank"], models[f"{prefix}{kind}_verify"] = rank, verify
+                cv[f"{prefix}{kind}"] = outcome
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    files = sorted({p for pair in sets for p in pair})
+    digest = hashlib.sha256("".join(f"{p.relative_to(REPO_ROOT)}:{sha256(p)}\n" for p in files).encode()).hexdigest()
+    import sklearn
+
+    data = {"format_version": FORMAT_VERSION,
+            "fitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "training": {"data_sha256": digest, "max_wrong": args.max_wrong, "sklearn": sklearn.__version__,
+                         "files": {str(p.relative_to(REPO_ROOT)): sha256(p) for p in files}},
+            "models": models, "cv": cv}
+    write_atomic(args.out, (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    print(json.dumps(data["cv"], ensure_ascii=False, indent=1))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Candidates for an answer: the report's figures and sentences worth scoring, and hard conflicts.
+
+A figure is excluded only when the question and the figure state conflicting slots: another
+year, another action of the same report (新收 asked, 审结 written), or a measure word of
+another unit group (多少人 asked, 件 written). Everything softer is a feature.
+
+>>> from qa.reader import read
+>>> unit_conflict(read("抓了多少人"), "件", "count"), unit_conflict(read("抓了多少人"), "名", "count")
+(True, False)
+>>> unit_conflict(read("下发了几条规则"), "件", "count")
+False
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qa.reader import Reading
+from qa.report import ReportView
+from qa.retrieval import RetrievalResult
+from qa.vocabulary import vocabulary
+
+MAX_CANDIDATES = 400  # figures scored per report and question (a report of this genre has ~100)
+
+
+@dataclass(frozen=True)
+class RetrievalView:
+    """Per chunk id: the share of the top fused score, and the rank (0 = first)."""
+
+    share: dict[int, float]
+    rank: dict[int, int]
+
+    @classmethod
+    def of(cls, retrieved: RetrievalResult) -> "RetrievalView":
+        top = max((h.score for h in retrieved.hits), default=0.0) or 1.0
+        return cls({h.chunk.id: h.score / top for h in retrieved.hits},
+                   {h.chunk.id: r for r, h in enumerate(retrieved.hits)})
+
+
+def unit_conflict(reading: Reading, unit: str, kind: str) -> bool:
+    """A measure word was written and the figure counts in another class of unit (people, money,
+    percent, duration, things): 多少人 is never answered in 件; 几条 may be answered in 件."""
+    if not reading.measure or kind == "rank":
+        return False
+    v = vocabulary()
+    asked = v.unit_class(reading.measure)
+    written = "money" if kind == "money" else "percent" if kind in ("growth_rate", "percent") else v.unit_class(unit)
+    return asked != written  # 净增了多少件？ is not answered by a growth rate
+
+
+def year_conflict(reading: Reading, fact_year: int | None) -> bool:
+    return bool(reading.years) and fact_year is not None and fact_year not in reading.years
+
+
+def action_conflict(firm: set[str], written: tuple[str, ...], clause_actions: tuple[str, ...]) -> bool:
+    """The question names an action in the report's own word for it (审结, not the everyday 判 or
+    收了, which may mean several things); the figure's own words name only other actions."""
+    if not firm or not written:
+        return False
+    return not (firm & (set(written) | set(clause_actions)))
+
+
+def firm_actions(reading: Reading, text: str) -> set[str]:
+    """Actions the question names with a word the report itself uses."""
+    return {action for word, action in reading.action_words if word in text}
+
+
+def fact_actions(view, i: int) -> tuple[str, ...]:
+    """Actions written for a figure: in its segment, else its base figure's (a growth rate), else in
+    its clause before it (批准逮捕103件179人: 179人 is counted by 批准逮捕 too)."""
+    v, layout, fact = vocabulary(), view.layout, view.facts[i]
+    found = v.actions_in(layout.segments[fact.id])
+    base = layout.by_id.get(fact.base_fact_id)
+    if not found and base is not None:
+        found = v.actions_in(layout.segments[base.id])
+    if not found:
+        start, _ = layout.clauses[fact.id]
+        found = v.actions_in(view.document.text[start:fact.start])
+    return found
+
+
+def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None = None) -> str:
+    """Why figure ``i`` cannot answer ``reading`` ("" when it can)."""
+    fact = view.facts[i]
+    firm = firm_actions(reading, view.document.text) if firm is None else firm
+    if year_conflict(reading, fact.year):
+        return "year"
+    if unit_conflict(reading, fact.unit, fact.kind):
+        return "unit"
+    if action_conflict(firm, view.fact_actions[i], view.clause_actions[i]):
+        return "action"
+    return ""
+
+
+def fact_candidates(reading: Reading, view: ReportView) -> tuple[list[int], dict[str, int]]:
+    """Figures that may answer (indices into view.facts) and how many each conflict excluded."""
+    kept, excluded = [], {}
+    firm = firm_actions(reading, view.document.text)
+    for i in range(len(view.facts)):
+        why = conflict(reading, view, i, firm)
+        if why:
+            excluded[why] = excluded.get(why, 0) + 1
+        else:
+            kept.append(i)
+    return kept[:MAX_CANDIDATES], excluded
+
+
+def sentence_candidates(view: ReportView) -> list[int]:
+    return list(range(len(view.sentences)))

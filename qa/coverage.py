@@ -1,0 +1,144 @@
+"""How much of a question a piece of report text covers, level by level (segment, clause, sentence, paragraph).
+
+Terms weigh by rarity (idf over the report's sentences). A question term matches the report
+word itself or a word the vocabulary says it stands for (警察 -> 公安机关); a term the report
+never uses, in any form, is *unknown*: it lowers confidence and is reported, it never refuses
+on its own.
+
+>>> stats = ReportStats(["全市法院审结8820件。", "新收案件9079件。"])
+>>> q = QueryTerms.build(["审结", "法院"], stats)
+>>> ctx = Context("审结8820件", "审结8820件", "全市法院审结8820件。", "全市法院审结8820件。")
+>>> [round(x, 2) for x in q.levels(ctx)]
+[0.5, 0.5, 1.0, 1.0]
+>>> QueryTerms.build(["工资"], stats).unknown
+('工资',)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+from qa.vocabulary import vocabulary
+
+LEVELS = ("segment", "clause", "sentence", "paragraph")
+
+
+@dataclass(frozen=True)
+class Context:
+    """The texts around a figure (or a sentence), nearest first."""
+
+    segment: str
+    clause: str
+    sentence: str
+    paragraph: str
+
+    def level(self, word: str) -> int:
+        """0 = in the segment … 3 = in the paragraph, 4 = not near."""
+        for i, text in enumerate((self.segment, self.clause, self.sentence, self.paragraph)):
+            if word in text:
+                return i
+        return len(LEVELS)
+
+
+@lru_cache(maxsize=8192)
+def expansions(token: str) -> tuple[str, ...]:
+    """A question word and the report words it may stand for (synonyms, an actor's other names)."""
+    v = vocabulary()
+    found = [token, *v.synonyms.get(token, ())]
+    for key, targets in v.synonyms.items():  # 罚款数 -> 罚款 -> 罚没款
+        if len(key) > 1 and key != token and key in token:
+            found.extend(targets)
+    actor = v.actor_of(token)
+    if actor:
+        found.extend(a for a in v.actors[actor] if len(a) > 1)
+    action = v.action_of(token)
+    if action:
+        found.extend(w for w in v.actions[action] if len(w) > 1)
+    return tuple(dict.fromkeys(found))
+
+
+class ReportStats:
+    """idf of words over a report's sentences (computed on demand, cached) and the report's text."""
+
+    def __init__(self, sentences: Sequence[str]) -> None:
+        self.sentences = list(sentences)
+        self.text = "\n".join(self.sentences)
+        self._idf = lru_cache(maxsize=16384)(self._compute_idf)
+        self.unknown_idf = math.log(1.0 + len(self.sentences))  # a word the report never uses weighs most
+
+    def _compute_idf(self, word: str) -> float:
+        df = sum(1 for s in self.sentences if word in s)
+        return math.log(1.0 + len(self.sentences) / (1.0 + df))
+
+    def idf(self, word: str) -> float:
+        return self._idf(word)
+
+    def covers(self, word: str) -> bool:
+        return word in self.text
+
+    def options(self, term: str) -> tuple[str, ...]:
+        """Report words a question term may match: itself or what it stands for (() if none)."""
+        return tuple(o for o in expansions(term) if self.covers(o))
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """The question's terms and phrases, each with its weight and the report words it may match."""
+
+    rows: tuple[tuple[str, float, tuple[str, ...]], ...]  # (term, weight, report words it may match)
+    total: float
+    unknown: tuple[str, ...]  # terms the report never uses in any form
+    unknown_weight: float  # their share of the question's weight
+    options: frozenset[str]
+
+    @classmethod
+    def build(cls, terms: Sequence[str], stats: ReportStats) -> "QueryTerms":
+        rows, options, unknown = [], set(), []
+        terms = list(dict.fromkeys(terms))
+        for term in terms:
+            opts = stats.options(term)
+            if not opts:
+                unknown.append(term)
+                rows.append((term, stats.unknown_idf, ()))
+                continue
+            rows.append((term, max(stats.idf(o) for o in opts), opts))
+            options.update(opts)
+        for a, b in zip(terms, terms[1:]):  # a phrase written as in the report counts once more
+            phrase = a + b
+            if len(phrase) >= 3 and stats.covers(phrase):
+                rows.append((phrase, (stats.idf(a) + stats.idf(b)) / 2, (phrase,)))
+        total = sum(r[1] for r in rows)
+        weight = sum(r[1] for r in rows if not r[2])
+        return cls(tuple(rows), total, tuple(unknown), weight / total if total else 0.0, frozenset(options))
+
+    def levels(self, context: Context) -> tuple[float, ...]:
+        """Share of the question's weight found at each level or nearer (segment … paragraph)."""
+        found = [0.0] * len(LEVELS)
+        for _, weight, opts in self.rows:
+            best = min((context.level(o) for o in opts), default=len(LEVELS))
+            if best < len(LEVELS):
+                found[best] += weight
+        total, running, shares = self.total or 1.0, 0.0, []
+        for value in found:
+            running += value
+            shares.append(running / total)
+        return tuple(shares)
+
+    def missing(self, context: Context) -> tuple[str, ...]:
+        return tuple(t for t, _, opts in self.rows if all(context.level(o) == len(LEVELS) for o in opts))
+
+
+def unasked_share(own_tokens: Sequence[str], query: QueryTerms, stats: ReportStats) -> float:
+    """idf share of a figure's own words (segment and subject) that the question does not mention.
+
+    A figure's word counts as asked when it holds a word the question asks for (有效发明专利 holds
+    发明专利); a word that is only part of one (专利, of 发明专利) is less specific than what was asked.
+    """
+    own = sum(stats.idf(t) for t in own_tokens)
+    if not own:
+        return 0.0
+    unasked = sum(stats.idf(t) for t in own_tokens if not any(o in t for o in query.options))
+    return unasked / own

@@ -1,0 +1,260 @@
+"""Decide what to answer: score candidates with the fitted model, pick, combine, or refuse.
+
+The rule that matters most: a figure is only ever answered from a fact row and cited with the
+sentence holding it; a computed figure is labelled as computed with both operands cited; when
+the best candidate's calibrated probability is below the fitted threshold, the answer is a
+refusal with the closest passages shown as related.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.candidates import RetrievalView, fact_candidates, sentence_candidates
+from qa.coverage import QueryTerms, expansions
+from qa.features import Asked, fact_matrix, sentence_matrix
+from qa.numbers import Quantity, parse_quantity
+from qa.reader import Reading
+from qa.report import ReportView
+from qa.retrieval import RetrievalResult
+from qa.scorer import Weights
+from qa.textanswer import has_date, shape_features
+
+FIGURE_ASKED = ("count", "money", "percent", "growth", "rank", "ratio", "duration")
+TOP_PER_PART = 5  # candidates per part tried in the joint choice of a multi-figure question
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate (index into facts or sentences) and its rank score; ``row`` is its row in the matrix."""
+
+    index: int
+    logit: float
+    row: int
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The candidates of one question (or part), best first, with what verification needs."""
+
+    scored: list[Scored]
+    matrix: np.ndarray  # feature rows in candidate order
+    logits: np.ndarray  # rank scores in candidate order
+    values: list[str]  # the answer each candidate would give (figure as written, or sentence number)
+    verifier: object  # the fitted verify model
+
+    def __bool__(self) -> bool:
+        return bool(self.scored)
+
+    def probability(self, position: int = 0) -> float:
+        """Calibrated probability that the candidate at ``position`` (0 = best) is right."""
+        from qa.features import verify_row
+
+        row = self.scored[position].row
+        different = [v != self.values[row] for v in self.values]
+        return float(self.verifier.probabilities(verify_row(self.matrix, self.logits, row, different)[None, :])[0])
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to answer, before it is written out (qa.compose writes the text)."""
+
+    mode: str  # figures | sentence | refuse
+    facts: tuple = ()  # the figures, in the order of the parts asked
+    sentence: int | None = None  # index into view.sentences for a text answer
+    short: str = ""
+    operation: str = "value"
+    computed: tuple | None = None  # (operation, Combined | None, larger fact | None)
+    verdict: str = ""
+    probability: float = 0.0
+    reason: str = ""
+    missing_parts: int = 0
+
+
+def wants_figure(reading: Reading) -> bool:
+    """Whether a question is answered with figures (else with a sentence)."""
+    return (reading.asked in FIGURE_ASKED or reading.operation in ("compare", "difference", "sum")
+            or reading.threshold is not None or bool(reading.measure))
+
+
+def out_of_scope(reading: Reading, view: ReportView) -> str:
+    """A reason the report cannot answer, found before any scoring ("" if none)."""
+    text = view.document.text
+    for place in reading.places:  # 天津海关 is local (天津 is in the report), 上海海关 is not
+        if place not in text and place[:2] not in text:
+            return f"这份报告只涉及本地区的工作，没有提到“{place}”。"
+    if not reading.cues and not reading.parts and not reading.followup:
+        return "没有看懂要问什么：请用问句提问，例如：“海关扣留了多少侵权货物？”"  # an instruction, not a question
+    terms = QueryTerms.build(reading.all_terms, view.stats)
+    if terms.rows and len(terms.unknown) == len(reading.all_terms) and not reading.actors:
+        return "报告中没有与这个问题相关的内容。"  # not one word of the question is in the report, in any form
+    if reading.relative_year:
+        known = "、".join(str(y) for y in sorted(view.fact_years)) or "其他年份"
+        return f"报告中的数字是{known}年的，没有“{reading.relative_year}”的数据。"
+    for year in (*reading.years, *reading.base_years):
+        if str(year) not in text:
+            known = "、".join(str(y) for y in sorted(view.fact_years)) or "其他年份"
+            return f"这份报告没有{year}年的数据（报告中的数字是{known}年的）。"
+    return ""
+
+
+class Decider:
+    """Scores one report's candidates for a reading with the fitted weights."""
+
+    def __init__(self, view: ReportView, weights: Weights, *, dense: bool = True) -> None:
+        self.view, self.weights, self.dense = view, weights, dense
+
+    def _vector(self, retrieved: RetrievalResult):
+        """The embedded question, when it carries meaning (None: the dense features stay zero)."""
+        return retrieved.query_vector if self.dense else None
+
+    def rank_facts(self, reading: Reading, retrieved: RetrievalResult) -> tuple[Ranked, dict[str, int]]:
+        candidates, excluded = fact_candidates(reading, self.view)
+        r = RetrievalView.of(retrieved)
+        asked = Asked.build(reading, self.view, self._vector(retrieved))
+        rows = fact_matrix(asked, self.view, candidates, r.share, r.rank)
+        values = [self.view.facts[i].figure_text for i in candidates]
+        return self._ranked("fact", candidates, rows, values), excluded
+
+    def rank_sentences(self, reading: Reading, retrieved: RetrievalResult) -> Ranked:
+        candidates = sentence_candidates(self.view)
+        r = RetrievalView.of(retrieved)
+        asked = Asked.build(reading, self.view, self._vector(retrieved))
+        shapes = [shape_features(reading, self.view.sentences[i].text) for i in candidates]
+        rows = sentence_matrix(asked, self.view, candidates, r.share, r.rank, shapes)
+        return self._ranked("sentence", candidates, rows, [str(i) for i in candidates])
+
+    def _ranked(self, kind: str, candidates: list[int], rows: np.ndarray, values: list[str]) -> Ranked:
+        logits = self.weights[f"{kind}_rank"].logits(rows)
+        scored = sorted((Scored(i, float(z), row) for row, (i, z) in enumerate(zip(candidates, logits))),
+                        key=lambda s: (-s.logit, s.index))
+        return Ranked(scored, rows, np.asarray(logits), values, self.weights[f"{kind}_verify"])
+
+    # -- decisions -----------------------------------------------------------------------
+    def decide(self, reading: Reading, retrieved: RetrievalResult) -> Decision:
+        reason = out_of_scope(reading, self.view)
+        if reason:
+            return Decision("refuse", reason=reason)
+        return self._figures(reading, retrieved) if wants_figure(reading) else self._sentence(reading, retrieved)
+
+    def _sentence(self, reading: Reading, retrieved: RetrievalResult) -> Decision:
+        from qa.textanswer import short_answer
+
+        ranked = self.rank_sentences(reading, retrieved)
+        p = ranked.probability(0) if ranked else 0.0
+        if not ranked or p < self.weights["sentence_verify"].threshold:
+            return Decision("refuse", probability=p)
+        best = ranked.scored[0]
+        text = self.view.sentences[best.index].text
+        context = self.view.layout.sentence_contexts[best.index].sentence
+        if reading.nouns and not any(o in context for n in reading.nouns for o in expansions(n)):
+            return Decision("refuse", probability=p)  # the sentence names none of the things asked about
+        if reading.asked == "date" and not has_date(text):
+            return Decision("refuse", reason="报告没有写明具体时间。", probability=p)
+        return Decision("sentence", sentence=best.index, short=short_answer(reading, text), probability=p)
+
+    def _figures(self, reading: Reading, retrieved: RetrievalResult) -> Decision:
+        parts = reading.parts or (reading,)
+        threshold = self.weights["fact_verify"].threshold
+        ranked, excluded = zip(*(self.rank_facts(p, retrieved) for p in parts))
+        operation = reading.operation
+        if operation in ("difference", "sum") and len(parts) == 1:
+            if reading.focus:
+                return self._with_focus(reading, ranked[0], threshold)
+            operation = "value"  # 罚没款合计多少 with nothing answered before: the report's own total
+        chosen = self._joint(ranked, threshold)
+        if not any(chosen):
+            best = max((r.probability(0) for r in ranked if r), default=0.0)
+            return Decision("refuse", reason=_conflict_reason(reading, self.view, excluded), probability=best)
+        facts = tuple(self.view.facts[c[0]] for c in chosen if c is not None)
+        probability = min(c[1] for c in chosen if c is not None)
+        missing = sum(c is None for c in chosen)
+        if operation in ("compare", "difference", "sum"):
+            return self._operate(operation, facts, probability, missing)
+        verdict = ""
+        if reading.threshold is not None and len(facts) == 1:
+            from qa.operations import verdict as judge
+
+            q, t = _quantity(facts[0]), reading.threshold
+            verdict = judge(q, t.op, t.value, t.unit) if q is not None else ""
+        return Decision("figures", facts=facts, probability=probability, verdict=verdict,
+                        operation=operation, missing_parts=missing)
+
+    def _joint(self, ranked, threshold: float) -> list[tuple[int, float] | None]:
+        """One figure per part, each the best-ranked one not taken by another part (parts with the
+        surest choice first); a part whose choice is not verified above the threshold stays unanswered.
+
+        Only ranked choices are verified: the verifier was fitted on each question's best candidate.
+        """
+        order = sorted(range(len(ranked)), key=lambda k: -(ranked[k].scored[0].logit if ranked[k] else -math.inf))
+        taken: set[int] = set()
+        chosen: list[tuple[int, float] | None] = [None] * len(ranked)
+        for k in order:
+            r = ranked[k]
+            position = next((n for n, s in enumerate(r.scored[:TOP_PER_PART]) if s.index not in taken), None)
+            if position is None:
+                continue
+            p = r.probability(position)
+            if p >= threshold:
+                chosen[k] = (r.scored[position].index, p)
+                taken.add(r.scored[position].index)
+        return chosen
+
+    def _operate(self, operation: str, facts: tuple, probability: float, missing: int) -> Decision:
+        from qa.operations import combine, larger
+
+        if missing or len(facts) < 2:
+            return Decision("refuse", reason="报告中只找到其中一个数字，无法比较或计算。", probability=probability)
+        a, b = _quantity(facts[0]), _quantity(facts[1])
+        if a is None or b is None:
+            return Decision("refuse", reason="无法读取这两个数字。")
+        if operation == "compare":
+            big = larger(a, b)
+            winner = facts[0] if big is a else facts[1] if big is b else None
+            return Decision("figures", facts=facts[:2], operation="compare", probability=probability,
+                            computed=("compare", None, winner))
+        if facts[0].year != facts[1].year:
+            return Decision("refuse", reason="两个数字不是同一年的，不能相加减。")
+        result = combine(operation, a, b)
+        if result.reason:
+            return Decision("refuse", reason=result.reason)
+        return Decision("figures", facts=facts[:2], operation=operation, probability=probability,
+                        computed=(operation, result, None))
+
+    def _with_focus(self, reading: Reading, ranked: Ranked, threshold: float) -> Decision:
+        """The other operands come from the last answer: 跟评审专家库加起来多少人？ after one figure
+        (it and the figure asked now), 那两个差多少？ after two (those two)."""
+        focus = list({f.figure_text: f for f in self.view.facts if f.figure_text in reading.focus}.values())
+        if len(focus) >= 2 and not reading.nouns:
+            return self._operate(reading.operation, tuple(focus[:2]), 0.0, 0)  # no candidate was scored
+        own = [(k, s) for k, s in enumerate(ranked.scored[:TOP_PER_PART]) if self.view.facts[s.index] not in focus]
+        if not focus or not own:
+            return Decision("refuse", reason="要计算差额或合计，需要两个数字：请把两个要比较的项目都说出来。")
+        k, s = own[0]
+        p = ranked.probability(k)
+        if p < threshold:
+            return Decision("refuse", probability=p)
+        return self._operate(reading.operation, (focus[0], self.view.facts[s.index]), p, 0)
+
+
+def _quantity(fact) -> Quantity | None:
+    """A fact as a quantity, with the kind the extractor read from its context (专项资金1.5亿 is money)."""
+    if fact.value is None:
+        return parse_quantity(fact.figure_text)
+    return Quantity(fact.figure_text, float(fact.value), fact.unit or "", fact.scale_text or "", fact.kind,
+                    fact.qualifier or "", 0, len(fact.figure_text))
+
+
+def _conflict_reason(reading: Reading, view: ReportView, excluded) -> str:
+    merged: dict[str, int] = {}
+    for part in excluded:
+        for k, v in part.items():
+            merged[k] = merged.get(k, 0) + v
+    if merged.get("year") and reading.years:
+        years = "、".join(str(y) for y in sorted(view.fact_years)) or "其他年份"
+        return f"报告中与此相关的数字不是{reading.years[0]}年的（报告写的是{years}年的数字）。"
+    return ""
+

@@ -1,0 +1,257 @@
+"""Features of a (question, figure) pair and of a (question, sentence) pair: small pure functions.
+
+Each feature is a number the fitted scorer (qa.scorer) weighs; none of them decides on its own.
+A feature function takes the `Asked` record (the question, read against one report) and one
+candidate. Hard constraints (a stated year, action or unit that the figure contradicts) are
+in `conflicts`, not here.
+
+>>> from qa.reader import read
+>>> kind_features(read("有效发明专利同比增长多少"), "growth_rate", "%", "同比增长")["growth_fit"]
+1.0
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.coverage import QueryTerms, unasked_share
+from qa.reader import Reading
+from qa.report import ReportView
+from qa.vocabulary import vocabulary
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A reading prepared against one report: its terms weighed by the report's words."""
+
+    reading: Reading
+    own: QueryTerms
+    inherited: QueryTerms | None
+    query_vector: np.ndarray | None
+    unknown_nouns: float  # idf share of the question's nouns that the report never uses in any form
+    top_term: tuple[str, ...]  # report words of the question's rarest known term
+
+    @classmethod
+    def build(cls, reading: Reading, view: ReportView, query_vector: np.ndarray | None) -> "Asked":
+        inherited = QueryTerms.build(reading.inherited, view.stats) if reading.inherited else None
+        own = QueryTerms.build(reading.terms, view.stats)
+        nouns = [r for r in own.rows if r[0] in reading.nouns]
+        total = sum(r[1] for r in nouns)
+        unknown = sum(r[1] for r in nouns if not r[2]) / total if total else 0.0
+        known = [r for r in own.rows if r[2]]
+        top = max(known, key=lambda r: r[1])[2] if known else ()
+        return cls(reading, own, inherited, query_vector, unknown, top)
+
+
+# -- figure features ----------------------------------------------------------------------
+
+def is_growth(kind: str, comparison: str | None) -> bool:
+    return kind == "growth_rate" or bool(comparison)
+
+
+def kind_features(reading: Reading, kind: str, unit: str, comparison: str | None) -> dict[str, float]:
+    """How the figure's kind fits the cue groups of the question (one number per pairing)."""
+    cues, asked = set(reading.cues) | {reading.asked}, reading.asked
+    growth, rank = is_growth(kind, comparison), kind == "rank"
+    percent = kind == "percent" or unit == "%"
+    money = kind == "money" or vocabulary().unit_class(unit) == "money"
+    plain = not (growth or rank or percent)
+    fits = {"growth": growth, "percent": percent or growth, "rank": rank, "money": money and plain,
+            "count": kind in ("count", "other") and plain and not money, "duration": kind == "duration",
+            "ratio": kind == "ratio" or percent}
+    specific = asked in fits
+    return {
+        "kind_ok": float(specific and fits[asked]),
+        "kind_bad": float(specific and not fits[asked] and not (asked == "count" and money)),
+        "growth_fit": float("growth" in cues and growth),
+        "growth_missing": float(asked == "growth" and not growth),
+        "percent_fit": float("percent" in cues and percent and not growth),
+        "percent_missing": float(asked == "percent" and not (percent or growth)),
+        "rank_fit": float("rank" in cues and rank),
+        "rank_missing": float(asked == "rank" and not rank),
+        "money_fit": float("money" in cues and money),
+        "money_missing": float(asked == "money" and not money),
+        "unexpected_kind": float(asked in ("count", "money") and not plain),
+        "duration_fit": float(kind == "duration" and asked == "duration"),
+        "duration_unasked": float(kind == "duration" and asked != "duration"),
+        "unit_fit": float(bool(reading.units) and unit in reading.units),
+        "unit_miss": float(bool(reading.units) and unit not in reading.units and not growth and not percent),
+    }
+
+
+def actor_fit(reading: Reading, actor_text: str) -> float:
+    """1 when an actor asked about is named around the figure, -1 when none is, 0 when none was asked."""
+    if not reading.actors:
+        return 0.0
+    aliases = vocabulary().actors
+    return 1.0 if any(any(a in actor_text for a in aliases[name]) for name in reading.actors) else -1.0
+
+
+def action_fit(reading: Reading, segment: str, clause: str) -> float:
+    """1 when an action asked about is written in the figure's segment, 0.5 in its clause, else 0."""
+    if not reading.actions:
+        return 0.0
+    words = vocabulary().actions
+    if any(w in segment for name in reading.actions for w in words[name] if len(w) > 1):
+        return 1.0
+    return 0.5 if any(w in clause for name in reading.actions for w in words[name] if len(w) > 1) else 0.0
+
+
+def counted_fit(reading: Reading, segment: str) -> tuple[float, float]:
+    """(in, missing): whether the thing counted (多少件投诉举报 -> 投诉举报, or a word it stands for) is
+    written in the figure's own segment; both 0 when the question names no counted thing."""
+    from qa.coverage import expansions
+
+    if not reading.counted:
+        return 0.0, 0.0
+    found = any(o in segment for c in reading.counted for o in expansions(c))
+    return float(found), float(not found)
+
+
+FACT_FEATURES = (
+    "cov_segment", "cov_clause", "cov_sentence", "cov_paragraph", "cov_inherited", "has_inherited",
+    "unasked", "unknown", "n_terms", "unknown_nouns", "top_segment", "top_clause", "dense_clause", "dense_sentence", "dense_clause_gap", "retrieval",
+    "chunk_rank", "kind_ok", "kind_bad", "growth_fit", "growth_missing", "percent_fit", "percent_missing", "rank_fit",
+    "rank_missing", "money_fit", "money_missing", "unexpected_kind", "duration_fit", "duration_unasked",
+    "unit_fit", "unit_miss", "actor_fit", "action_fit", "action_other", "counted_fit", "counted_missing", "delta_unasked", "in_question", "focus_same",
+    "focus_linked", "focus_sentence", "year_stated", "other_year", "is_part", "asks_total", "total_vs_delta",
+    "average_missing", "focus_growth", "cov_gap", "segment_lead", "action_lead",
+)
+
+
+def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval: dict[int, float],
+                chunk_rank: dict[int, int]) -> np.ndarray:
+    """One row of FACT_FEATURES per candidate figure (indices into view.facts)."""
+    reading, layout = asked.reading, view.layout
+    clause_sim, sentence_sim = view.similarities(asked.query_vector)
+    best_clause = max((float(clause_sim[i]) for i in candidates), default=0.0)
+    focus = set(reading.focus)
+    focus_ids = {f.id for f in view.facts if f.figure_text in focus}
+    focus_sentences = {layout.sentence_of[i].start for i in focus_ids}
+    focus_bases = {layout.by_id[i].base_fact_id for i in focus_ids}
+    averages = vocabulary().tables["cues"]["unstated"]["average"]
+    delta_asked = reading.scope == "delta" or reading.asked == "growth"
+    rows = []
+    for i in candidates:
+        fact, ctx = view.facts[i], layout.contexts[i]
+        own = asked.own.levels(ctx)
+        inherited = asked.inherited.levels(ctx)[2] if asked.inherited else 0.0
+        chunk = layout.chunk_at(fact.start).id
+        sentence = layout.fact_sentences[i]
+        kinds = kind_features(reading, fact.kind, fact.unit, fact.comparison)
+        counted = counted_fit(reading, ctx.segment)
+        values = {
+            "cov_segment": own[0], "cov_clause": own[1] - own[0], "cov_sentence": own[2] - own[1],
+            "cov_paragraph": own[3] - own[2],
+            "cov_inherited": inherited, "has_inherited": float(asked.inherited is not None),
+            "unasked": unasked_share(layout.own_tokens[i], asked.own, view.stats),
+            "unknown": asked.own.unknown_weight, "n_terms": math.log1p(len(asked.own.rows)),
+            "unknown_nouns": asked.unknown_nouns,
+            "top_segment": float(any(o in ctx.segment for o in asked.top_term)),
+            "top_clause": float(any(o in ctx.clause for o in asked.top_term)),
+            "dense_clause": float(clause_sim[i]), "dense_sentence": float(sentence_sim[view.fact_sentence[i]]),
+            "dense_clause_gap": float(clause_sim[i]) - best_clause,
+            "retrieval": retrieval.get(chunk, 0.0), "chunk_rank": 1.0 / (1.0 + chunk_rank.get(chunk, 20)),
+            **kinds,
+            "actor_fit": actor_fit(reading, layout.actor_texts[i]),
+            "action_fit": action_fit(reading, layout.segments[fact.id], ctx.clause),
+            "action_other": float(bool(reading.actions) and bool(view.fact_actions[i])
+                                  and not set(reading.actions) & set(view.fact_actions[i])),
+            "counted_fit": counted[0], "counted_missing": counted[1],
+            "delta_unasked": float(layout.is_delta[i] and not fact.comparison and not delta_asked),
+            "in_question": float(any(n in fact.figure_text for n in reading.numbers if len(n) > 1)),
+            "focus_same": float(fact.id in focus_ids),
+            "focus_linked": float(fact.base_fact_id in focus_ids or fact.id in focus_bases),
+            "focus_growth": float(fact.base_fact_id in focus_ids and kinds["growth_fit"] > 0),
+            "focus_sentence": float(sentence.start in focus_sentences),
+            "year_stated": float(bool(reading.years) and fact.year in reading.years),
+            "other_year": float(not reading.years and fact.year is not None and view.report_year is not None
+                                and fact.year != view.report_year),
+            "is_part": float(fact.scope == "part"),
+            "total_vs_delta": float(reading.scope == "total" and layout.is_delta[i] and not fact.comparison),
+            "average_missing": float(reading.average and not any(w in ctx.clause for w in averages)),
+            "asks_total": float(reading.scope == "total" and fact.scope == "part"),
+            "cov_gap": own[1], "segment_lead": 0.0, "action_lead": 0.0,
+        }
+        rows.append([values[name] for name in FACT_FEATURES])
+    matrix = np.array(rows, dtype=np.float32).reshape(len(rows), len(FACT_FEATURES))
+    if len(rows):
+        _relative(matrix, FACT_FEATURES, "cov_gap", "cov_gap", [0] * len(rows))
+        sentences = [view.fact_sentence[i] for i in candidates]
+        _relative(matrix, FACT_FEATURES, "segment_lead", "cov_segment", sentences)
+        _relative(matrix, FACT_FEATURES, "action_lead", "action_fit", sentences)
+    return matrix
+
+
+def _relative(matrix: np.ndarray, names: tuple[str, ...], target: str, source: str, groups: list[int]) -> None:
+    """matrix[target] = matrix[source] minus the best value of source among candidates of the same group.
+
+    With one group (all zeros) this is the gap to the best candidate; grouped by sentence it says
+    which of the figures written together the question points to (0 for the best, below 0 for the others).
+    """
+    col, src = names.index(target), names.index(source)
+    best: dict[int, float] = {}
+    for g, value in zip(groups, matrix[:, src]):
+        best[g] = max(best.get(g, -np.inf), float(value))
+    matrix[:, col] = matrix[:, src] - np.array([best[g] for g in groups], dtype=np.float32)
+
+
+# -- sentence features (name, list, date and other text questions) -------------------------
+
+SENTENCE_FEATURES = (
+    "cov_sentence", "cov_paragraph", "cov_inherited", "unknown", "n_terms", "unknown_nouns", "dense_sentence",
+    "dense_gap", "retrieval", "chunk_rank", "actor_fit", "action_fit", "has_date", "has_title",
+    "has_list", "shape_fit", "cov_gap",
+)
+
+
+def sentence_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval: dict[int, float],
+                    chunk_rank: dict[int, int], shapes: list[dict[str, float]]) -> np.ndarray:
+    """One row of SENTENCE_FEATURES per candidate sentence; ``shapes`` come from qa.textanswer."""
+    reading, layout = asked.reading, view.layout
+    _, sentence_sim = view.similarities(asked.query_vector)
+    best = max((float(sentence_sim[i]) for i in candidates), default=0.0)
+    rows = []
+    for i, shape in zip(candidates, shapes):
+        ctx, s = layout.sentence_contexts[i], view.sentences[i]
+        own = asked.own.levels(ctx)
+        chunks = layout.sentence_chunks[i]
+        values = {
+            "cov_sentence": own[2], "cov_paragraph": own[3],
+            "cov_inherited": asked.inherited.levels(ctx)[2] if asked.inherited else 0.0,
+            "unknown": asked.own.unknown_weight, "n_terms": math.log1p(len(asked.own.rows)),
+            "unknown_nouns": asked.unknown_nouns,
+            "dense_sentence": float(sentence_sim[i]), "dense_gap": float(sentence_sim[i]) - best,
+            "retrieval": max((retrieval.get(c, 0.0) for c in chunks), default=0.0),
+            "chunk_rank": max((1.0 / (1.0 + chunk_rank.get(c, 20)) for c in chunks), default=0.0),
+            "actor_fit": actor_fit(reading, s.text + s.passage.text[:40]),
+            "action_fit": action_fit(reading, s.text, s.passage.text),
+            **shape, "cov_gap": 0.0,
+        }
+        rows.append([values[name] for name in SENTENCE_FEATURES])
+    matrix = np.array(rows, dtype=np.float32).reshape(len(rows), len(SENTENCE_FEATURES))
+    if len(rows):
+        col, sent = SENTENCE_FEATURES.index("cov_gap"), SENTENCE_FEATURES.index("cov_sentence")
+        matrix[:, col] = matrix[:, sent] - matrix[:, sent].max()
+    return matrix
+
+
+# -- verification: is the chosen candidate right? ------------------------------------------
+
+VERIFY_EXTRA = ("top_logit", "second_logit", "margin", "candidates")
+NO_RIVAL_MARGIN = 10.0  # the margin recorded when no candidate would give another answer
+
+
+def verify_row(matrix: np.ndarray, logits: np.ndarray, chosen: int, different: list[bool]) -> np.ndarray:
+    """The chosen candidate's features, led by its rank score and its margin over the best rival.
+
+    ``different[j]`` says whether candidate j would be a different answer (another figure value,
+    another sentence); rivals giving the same answer do not count against the margin.
+    """
+    rivals = [float(logits[j]) for j in range(len(logits)) if j != chosen and different[j]]
+    second = max(rivals, default=float(logits[chosen]) - NO_RIVAL_MARGIN)
+    extra = [float(logits[chosen]), second, float(logits[chosen]) - second, math.log1p(len(logits))]
+    return np.concatenate([np.asarray(extra, dtype=np.float32), matrix[chosen]])

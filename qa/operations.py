@@ -1,0 +1,98 @@
+"""Arithmetic on cited figures: compare, difference, sum, and yes/no against a threshold.
+
+Only two figures with the same unit, kind and year are combined; anything else is refused with
+the reason. Results keep the operands' scale as written (24.6万件 + 28.9万件 = 53.5万件).
+
+>>> from qa.numbers import parse_quantity
+>>> a, b = parse_quantity("9079件"), parse_quantity("8820件")
+>>> combine("difference", a, b).formula
+'9079件 − 8820件 = 259件'
+>>> combine("sum", parse_quantity("24.6万件"), parse_quantity("28.9万件")).text
+'53.5万件'
+>>> combine("sum", parse_quantity("9079件"), parse_quantity("31.4%")).reason
+'两个数字的类型不同（9079件、31.4%），不能相加减。'
+>>> verdict(parse_quantity("564名"), ">", 500.0, "名")
+'是'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from qa.numbers import Quantity
+from qa.vocabulary import vocabulary
+
+SYMBOL = {"difference": "−", "sum": "+"}
+
+
+@dataclass(frozen=True)
+class Combined:
+    """The result of combining two figures, or why they cannot be combined."""
+
+    text: str = ""
+    formula: str = ""
+    value: float = 0.0
+    reason: str = ""  # non-empty when refused
+
+
+def _decimal(value: float) -> Decimal:
+    return Decimal(repr(value))
+
+
+def _format(value: Decimal, scale: str, scale_factor: Decimal, unit: str) -> str:
+    shown = value / scale_factor
+    text = format(shown.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}{scale}{unit}"
+
+
+def comparable(a: Quantity, b: Quantity) -> str:
+    """"" when two figures may be compared or combined, else the reason (in Chinese).
+
+    Units must be the same, or of one class whose units mean the same (名 and 人 both count people;
+    1.5亿 and 3亿元 are both yuan); 件 and 项 count different things and are not combined.
+    """
+    if a.kind != b.kind and {a.kind, b.kind} - {"count", "money"}:
+        return f"两个数字的类型不同（{a.text}、{b.text}），不能相加减。"
+    equivalent = any({a.unit or "", b.unit or ""} <= set(group) for group in vocabulary().units("equivalent_units"))
+    if (a.unit or "") != (b.unit or "") and not equivalent:
+        return f"两个数字的单位不同（{a.unit or '无单位'}、{b.unit or '无单位'}），不能相加减。"
+    return ""
+
+
+def combine(operation: str, a: Quantity, b: Quantity) -> Combined:
+    """a − b (the larger first when both are counts) or a + b, formatted like the operands."""
+    why = comparable(a, b)
+    if why:
+        return Combined(reason=why)
+    x, y = _decimal(a.value), _decimal(b.value)
+    if operation == "difference" and y > x:
+        a, b, x, y = b, a, y, x
+    result = x - y if operation == "difference" else x + y
+    scale = a.scale_text if a.scale_text == b.scale_text else ""
+    factor = Decimal(repr(vocabulary().units("scales")[scale])) if scale else Decimal(1)
+    text = _format(result, scale, factor, a.unit or b.unit)
+    formula = f"{a.text} {SYMBOL[operation]} {b.text} = {text}"
+    return Combined(text, formula, float(result))
+
+
+def larger(a: Quantity, b: Quantity) -> Quantity | None:
+    """The larger of two comparable figures (None when they are equal or not comparable)."""
+    if comparable(a, b) or a.value == b.value:
+        return None
+    return a if a.value > b.value else b
+
+
+def verdict(q: Quantity, op: str, value: float, unit: str) -> str:
+    """是/否 for "is the figure above/below/equal to value" (a rank is better when smaller)."""
+    if q.kind == "rank":
+        holds = q.value <= value if op in (">", "=") else q.value > value
+    elif op == ">":
+        holds = q.value > value or (q.value == value and q.qualifier in vocabulary().units("approx_suffixes"))
+    elif op == "<":
+        holds = q.value < value
+    else:
+        holds = abs(q.value - value) < 1e-9
+    return "是" if holds else "否"

@@ -1,0 +1,195 @@
+"""Cutting a question that asks for several figures into one question per figure.
+
+Three shapes, all read with the vocabulary's joiners and question words:
+
+* several asks: ``审结多少件，同比增长多少`` -> one part per ask;
+* one ask distributed by 分别/各: ``专利和商标分别有多少`` -> one part per item;
+* one ask over two joined things (a comparison, difference or sum):
+  ``法院和检察院谁的案子多`` -> ``法院…的案子多`` and ``检察院…的案子多``.
+
+>>> split_parts("全市法院审结多少件，同比增长多少？")
+['全市法院审结多少件', '同比增长多少？']
+>>> split_parts("批准逮捕了多少件多少人")
+['批准逮捕了多少件', '多少人']
+>>> split_parts("有效发明专利数量和增速分别是多少")
+['有效发明专利数量分别是多少', '增速分别是多少']
+>>> split_parts("法院和检察院谁的案子多？")
+['法院谁的案子多？', '检察院谁的案子多？']
+>>> split_parts("新收与审结相差多少件")
+['新收相差多少件', '审结相差多少件']
+>>> split_parts("主干包括多少部法律法规和部门规章？")
+['主干包括多少部法律法规？', '主干包括多少部部门规章？']
+>>> split_parts("起诉人数较批准逮捕人数多出多少人")
+['起诉人数多出多少人', '批准逮捕人数多出多少人']
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.vocabulary import alternation, vocabulary
+
+_PUNCT = " ，,、；;？?。！!"
+SHAPES = ("asks", "each", "items")  # several asks / one ask distributed by 分别 / one ask over joined things
+
+
+def _joiners() -> list[str]:
+    return list(vocabulary().tables["cues"]["joiners"]["words"])
+
+
+def _protected(text: str) -> list[tuple[int, int]]:
+    """Spans that hold a joiner as part of a name (文化和旅游局): never cut there."""
+    names = [a for aliases in vocabulary().actors.values() for a in aliases if any(j in a for j in _joiners())]
+    return [m.span() for name in names for m in re.finditer(re.escape(name), text)]
+
+
+def _cuts(text: str, start: int, end: int) -> list[re.Match]:
+    joiner = re.compile(alternation(_joiners()))
+    not_joiners = vocabulary().tables["cues"]["joiners"]["not_joiners"]
+    protected = _protected(text) + [m.span() for m in re.finditer(alternation(not_joiners), text)]
+    return [m for m in joiner.finditer(text, start, end)
+            if not any(a <= m.start() < b for a, b in protected)]
+
+
+def _distributed(text: str, asks: list[re.Match]) -> list[str] | None:
+    """专利和商标分别有多少 -> each item with the shared tail."""
+    each_words = alternation(vocabulary().tables["cues"]["each"]["words"])
+    each = re.search(each_words, text[: asks[0].start()]) if len(asks) == 1 else None
+    if not each:
+        return None
+    head, tail = text[: each.start()], text[each.start():]
+    items, last = [], 0
+    for cut in _cuts(head, 0, len(head)):
+        items.append(head[last:cut.start()])
+        last = cut.end()
+    items.append(head[last:])
+    items = [i for i in items if i.strip(_PUNCT)]
+    return [i + tail for i in items] if len(items) >= 2 else None
+
+
+def _items_after_ask(text: str, asks: list[re.Match]) -> list[str] | None:
+    """多少部法律法规和部门规章 -> 多少部法律法规, 多少部部门规章: one ask over things joined after it."""
+    if len(asks) != 1:
+        return None
+    v = vocabulary()
+    measure = re.compile(f"(?:{alternation(v.ask_words)})(?:万|亿)?(?:{alternation(v.measure_words)})?")
+    m = measure.match(text, asks[0].start())
+    tail_end = next((p.start() for p in re.finditer(f"[{_PUNCT}]", text[m.end():])), len(text) - m.end()) + m.end()
+    cuts = _cuts(text, m.end(), tail_end)
+    if not cuts or m.end() == asks[0].end() and not re.match(alternation(v.measure_words), text[asks[0].end():]):
+        return None
+    items, start = [], m.end()
+    for cut in cuts:
+        items.append(text[start:cut.start()])
+        start = cut.end()
+    items.append(text[start:tail_end])
+    if any(not i.strip(_PUNCT) for i in items):
+        return None
+    head, tail = text[:m.end()], text[tail_end:]
+    return [head + i + tail for i in items]
+
+
+def _several_asks(text: str, asks: list[re.Match]) -> list[str]:
+    """One part per ask, cut at the joiner between two asks (or right after the ask's measure word)."""
+    v = vocabulary()
+    measure = re.compile(f"(?:{alternation(v.ask_words)})(?:万|亿)?(?:{alternation(v.measure_words)})?")
+    parts, start = [], 0
+    stop = re.compile("[，,；;？?。！!]")
+    for ask, following in zip(asks, asks[1:]):
+        m = measure.match(text, ask.start())
+        cut = m.end() if m else ask.end()
+        punct = stop.search(text, ask.end(), following.start())
+        joins = _cuts(text, ask.end(), following.start())
+        if punct:  # 有几个窗口？能办几项业务: the sentence break divides the two asks
+            cut, nxt = punct.start(), punct.end()
+        elif joins:
+            cut = joins[0].start()
+            nxt = joins[0].end()
+        else:
+            nxt = cut
+        parts.append(text[start:cut])
+        start = nxt
+    parts.append(text[start:])
+    return [p.strip(_PUNCT) if i < len(parts) - 1 else p.strip(" ，,、；;") for i, p in enumerate(parts)
+            if p.strip(_PUNCT)]
+
+
+def _joined_items(text: str) -> list[str] | None:
+    """A comparison, difference or sum over joined things: each thing with the rest of the question."""
+    v = vocabulary()
+    groups = set(v.cue_groups(text, "operation")) - {"yesno"}
+    comparative = v.tables["cues"]["comparative"]
+    ends_comparative = re.search(f"(?:{alternation(comparative['more'] + comparative['less'])})(?:一些|些)?[呢吗？?。!！]*$", text)
+    which = v.tables["cues"]["which"]["words"]
+    if not groups and not (re.search(alternation(which), text) and ends_comparative):
+        return None
+    words = list(which) + [c for g in groups for c in v.operation_cues[g]]
+    cue = re.search(alternation(words), text)
+    end = cue.start() if cue else len(text)
+    cuts = _cuts(text, 0, end)
+    if not cuts:
+        return None
+    first, last = cuts[0], cuts[-1]
+    punct = re.compile(f"[{_PUNCT}]")
+    stops = [m.end() for m in punct.finditer(text, 0, first.start())]
+    boundary = stops[-1] if stops else 0
+    if stops and not text[boundary:first.start()].strip(_PUNCT):  # "A的人次，跟B比": A is the clause before
+        boundary = stops[-2] if len(stops) > 1 else 0
+    stop = next((m.start() for m in punct.finditer(text, last.end(), end)), end)
+    items, start = [], boundary
+    for cut in cuts:
+        items.append(text[start:cut.start()])
+        start = cut.end()
+    items.append(text[start:stop])
+    items = [i for i in items if i.strip(_PUNCT)]
+    if len(items) < 2:
+        return None
+    head, tail = text[:boundary], text[stop:]
+    return [head + i + tail for i in items]
+
+
+def _than(text: str) -> re.Match | None:
+    """Where 比/较 puts a second thing after it (not inside 同比, 比例 …)."""
+    words = vocabulary().tables["cues"]["than"]
+    masked = re.sub(alternation(words["not_than"]), lambda m: "#" * len(m.group()), text)
+    return re.search(alternation(words["words"]), masked)
+
+
+def _than_items(text: str) -> list[str] | None:
+    """起诉人数较批准逮捕人数多出多少人 -> the thing before 比/较 and the thing after it."""
+    v = vocabulary()
+    if "difference" not in v.cue_groups(text, "operation"):
+        return None
+    than = _than(text)
+    comparative = v.tables["cues"]["comparative"]
+    more = re.compile(alternation(comparative["more"] + comparative["less"]))
+    end = more.search(text, than.end()) if than else None
+    if than is None or end is None or re.match(r"(?:19|20)\d\d年|同期", text[than.end():]):
+        return None
+    start = max((m.end() for m in re.finditer(f"[{_PUNCT}]", text[:than.start()])), default=0)
+    left, right, tail = text[start:than.start()], text[than.end():end.start()], text[end.start():]
+    if not left.strip(_PUNCT) or not right.strip(_PUNCT):
+        return None
+    return [text[:start] + left + tail, text[:start] + right + tail]
+
+
+def split_shaped(text: str) -> tuple[str, list[str]]:
+    """The question cut into one question per figure asked for, and the shape of the cut (SHAPES)."""
+    v = vocabulary()
+    questions = [q for q in re.split(r"(?<=[？?])", text) if q.strip(_PUNCT)]
+    if len(questions) >= 2 and all(v.cue_groups(q) for q in questions):  # 破了几起？破案率呢？: one ask each
+        return "asks", [q.strip() for q in questions]
+    asks = list(re.finditer(alternation(vocabulary().ask_words), text))
+    if len(asks) >= 2:
+        return "asks", _several_asks(text, asks)
+    if asks:
+        distributed = _distributed(text, asks) or _items_after_ask(text, asks)
+        if distributed:
+            return "each", distributed
+    items = _than_items(text) or _joined_items(text)
+    return ("items", items) if items else ("", [text])
+
+
+def split_parts(text: str) -> list[str]:
+    """The question cut into one question per figure asked for ([text] when it asks for one)."""
+    return split_shaped(text)[1]

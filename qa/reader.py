@@ -1,0 +1,437 @@
+"""Reading a question into one typed record: what is asked, what to do with it, about whom and when.
+
+The reader knows no report: it reads words against the shared vocabulary (qa/vocab). What the
+report says about those words is the matcher's business.
+
+>>> r = read("警察抓了多少人？")
+>>> r.asked, r.operation, r.actors, r.actions, sorted(r.units)[:2]
+('count', 'value', ('公安',), ('抓获',), ['人', '人次'])
+>>> read("法院和检察院谁的案子多？").operation, len(read("法院和检察院谁的案子多？").parts)
+('compare', 2)
+>>> t = read("公安抓获的犯罪嫌疑人是不是超过了500名？").threshold
+>>> (t.op, t.value, t.unit)
+('>', 500.0, '名')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Sequence
+
+import cn2an
+import jieba.posseg as posseg
+
+from qa.lexical import tokenize
+from qa.numbers import find_years
+from qa.parts import split_shaped
+from qa.vocabulary import alternation, vocabulary
+
+OPERATIONS = ("value", "compare", "difference", "sum", "yesno")
+_CN_NUM = "[零〇一二两三四五六七八九十百千万亿]+"
+_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message of a chat history."""
+
+    role: str  # "user" or "assistant"
+    content: str
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """The figure a yes/no question compares with: 超过500人了吗 -> ('>', 500, '人')."""
+
+    op: str  # ">" | "<" | "="
+    value: float
+    unit: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A question as the matcher needs it. Slots left empty were not stated."""
+
+    question: str  # as asked
+    text: str  # normalised, numerals as digits, everyday phrases rewritten
+    asked: str = "text"  # first cue group found: rank, ratio, growth, percent, duration, date, money, list, name, count, text
+    cues: tuple[str, ...] = ()  # every cue group found
+    operation: str = "value"  # value | compare | difference | sum | yesno
+    threshold: Threshold | None = None
+    measure: str = ""  # measure word written after 多少/几 ("" if none, or the everyday 个)
+    units: frozenset[str] = frozenset()  # units a figure answering it may carry (empty: any)
+    years: tuple[int, ...] = ()
+    base_years: tuple[int, ...] = ()
+    actors: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
+    action_words: tuple[tuple[str, str], ...] = ()  # (word as written, action) for each action named
+    terms: tuple[str, ...] = ()  # the question's own content words
+    nouns: tuple[str, ...] = ()  # its content words that name things (jieba noun tags): what must be in the report
+    relative_year: str = ""  # a year named relative to now that is not the report's (前年)
+    inherited: tuple[str, ...] = ()  # content words carried from earlier turns (follow-ups)
+    counted: tuple[str, ...] = ()  # the noun after 多少/几 + measure word
+    places: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = ()  # figures written in the question
+    scope: str = ""  # total | part | delta | ""
+    average: bool = False  # asks for an average (平均每笔), which only a figure written as one answers
+    parts: tuple["Reading", ...] = ()  # one reading per figure asked for
+    followup: bool = False
+    focus: tuple[str, ...] = field(default=())  # figures the previous answer gave
+
+    @property
+    def query(self) -> str:
+        """Text for retrieval: the question with the words it inherits."""
+        return " ".join((self.text, *self.inherited)).strip()
+
+    @property
+    def all_terms(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.terms, *self.inherited)))
+
+
+# -- small readers, each a pure function of the text ---------------------------------------
+
+def rewrite_phrases(text: str) -> str:
+    """Everyday phrases to the report's words (比去年 -> 同比), from the vocabulary's phrase table."""
+    for phrase, target in sorted(vocabulary().tables["synonyms"]["phrases"].items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(phrase, target)
+    return text
+
+
+def numerals_to_digits(text: str) -> str:
+    """Chinese numerals that are quantities become digits (三十余人 -> 30余人, 第六 -> 第6).
+
+    Only a numeral followed by a measure word (or after 第) counts: 十三五 and 一共 stay.
+
+    >>> numerals_to_digits("抓了三十余人，排第六，十三五")
+    '抓了30余人，排第6，十三五'
+    """
+    measures = alternation(vocabulary().measure_words + ("万", "亿"))
+
+    def convert(m: re.Match) -> str:
+        try:
+            return str(cn2an.cn2an(m.group(1), "smart")) + m.group(2)
+        except (ValueError, KeyError, IndexError):  # not a well-formed numeral: keep it as written
+            return m.group(0)
+
+    glued = "".join(vocabulary().units("numeral_not_after"))
+    text = re.sub(f"(?<![{glued}])({_CN_NUM})((?:余|多)?(?:{measures}))", convert, text)
+    return re.sub(f"(?<=第)({_CN_NUM})()", convert, text)
+
+
+def find_actors(text: str) -> tuple[str, ...]:
+    """Actors named in a text (canonical names), in order of appearance."""
+    lowered, found = text.lower(), {}
+    for name, aliases in vocabulary().actors.items():
+        positions = [lowered.find(a.lower()) for a in aliases if a.lower() in lowered]
+        if positions:
+            found[name] = min(positions)
+    return tuple(sorted(found, key=found.get))
+
+
+def find_actions(tokens: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """(word, action) for the words (jieba tokens) naming an action, or an action with a measure
+    suffix (破案率, 结案数); the 受理 of 受理窗口 names a thing, not an action."""
+    v = vocabulary()
+    suffixes = v.tables["predicates"]["measures"]["suffixes"]
+    found = []
+    for t in tokens:
+        if v.action_of(t):
+            found.append((t, v.action_of(t)))
+            continue
+        for suffix in suffixes:
+            stem = t[: -len(suffix)]
+            if t.endswith(suffix) and len(stem) > 1 and v.action_of(stem):
+                found.append((stem, v.action_of(stem)))
+                break
+    return tuple(dict.fromkeys(found))
+
+
+def find_measure(text: str, *, count_nouns: bool = True) -> tuple[str, frozenset[str]]:
+    """The measure word after 多少/几 (or a count noun such as 人数) and the units it allows.
+
+    个 alone allows anything, except in 几个人 and 几个月.
+    """
+    v = vocabulary()
+    m = re.search(f"(?:{alternation(v.ask_words)})(万|亿)?({alternation(v.measure_words)})", text)
+    word = m.group(2) if m else ""
+    if word == "个":
+        word = {"人": "人", "月": "个月"}.get(text[m.end():m.end() + 1], "")
+    if not word and count_nouns:  # 批捕的人数 counts people; 件数涨幅 asks a rate, not a count
+        nouns = v.tables["units"]["count_nouns"]
+        word = next((nouns[n] for n in sorted(nouns, key=len, reverse=True) if n in text), "")
+    return word, (v.units_for(word) if word else frozenset())
+
+
+def find_counted(text: str) -> tuple[str, ...]:
+    """The noun a question counts: 多少名专家 -> 专家."""
+    v = vocabulary()
+    found = []
+    pattern = f"(?:{alternation(v.ask_words)})(?:{alternation(v.measure_words)})?([^，,。？?！!、的了呢吗]{{1,8}})"
+    for m in re.finditer(pattern, text):
+        found += tokenize(m.group(1), search=False)[:2]
+    return tuple(dict.fromkeys(found))
+
+
+def _is_base(year, text: str) -> bool:
+    """A year compared against: 较2019年 (the extractor's rule), or 跟2020年比 / 和去年相比 in a question."""
+    after = text[year.end:year.end + 4]
+    return year.is_base or any(after.startswith(w) for w in vocabulary().tables["cues"]["base_year"]["after"])
+
+
+def find_places(text: str) -> tuple[str, ...]:
+    """Place names: jieba's ns tag, and the vocabulary's provinces, cities and countries."""
+    v = vocabulary()
+    tagged = [w.word for w in posseg.cut(text) if w.flag == "ns" and v.actor_of(w.word) is None]
+    listed = [p for p in v.places if p in text]
+    return tuple(dict.fromkeys(tagged + listed))
+
+
+def find_scope(text: str) -> str:
+    scope = vocabulary().tables["cues"]["scope"]
+    for name in ("part", "delta", "total"):
+        if any(w in text for w in scope[name]):
+            return name
+    return ""
+
+
+def find_threshold(text: str) -> Threshold | None:
+    """超过500人了吗 -> (>, 500, 人); 有没有到八成 -> (>, 80, %); 成立了8支服务队吗 -> (=, 8, 支).
+
+    >>> [(t.op, t.value, t.unit) for t in map(find_threshold, ["破4万件了吗", "到八成了吗", "不到两千万吗"])]
+    [('>', 40000.0, '件'), ('>', 80.0, '%'), ('<', 20000000.0, '')]
+    """
+    v = vocabulary()
+    words = v.tables["cues"]["threshold"]
+    units = alternation(v.measure_words + ("%",))
+    pattern = (f"(?P<op>{alternation(words['above'] + words['below'])})?"
+               f"(?P<num>\\d+(?:\\.\\d+)?|{_CN_NUM})(?P<scale>万|亿)?(?P<unit>成|{units})?")
+    for m in re.finditer(pattern, text):
+        try:
+            value = float(m.group("num")) if m.group("num")[0].isdigit() else float(cn2an.cn2an(m.group("num"), "smart"))
+        except (ValueError, KeyError, IndexError):
+            continue
+        if re.fullmatch(r"(?:19|20)\d\d", m.group("num")) and text[m.end():m.end() + 1] == "年":
+            continue  # a year, not a threshold
+        value *= {"万": 1e4, "亿": 1e8}.get(m.group("scale") or "", 1)
+        unit = m.group("unit") or ""
+        if unit == "成":
+            value, unit = value * 10, "%"
+        op = m.group("op") or ""
+        op = "<" if op in words["below"] else ">" if op else "="
+        if any(text[:m.start()].endswith(w) for w in words["top"]):  # 前五: a rank of 5 or better
+            return Threshold(">", value, "位", m.group(0))
+        return Threshold(op, value, unit, m.group(0))
+    return None
+
+
+def find_operation(text: str, n_parts: int) -> str:
+    """compare / difference / sum need two figures; yes/no needs no other question word."""
+    v = vocabulary()
+    groups = v.cue_groups(text, "operation")
+    lowered = text.lower()
+    comparative = v.tables["cues"]["comparative"]
+    ends_comparative = re.search(f"(?:{alternation(comparative['more'] + comparative['less'])})(?:一些|些|一点)?[呢吗？?。!！]*$",
+                                 lowered)
+    which = alternation(v.tables["cues"]["which"]["words"])
+    if n_parts >= 2 and ("compare" in groups or (re.search(which, lowered) and ends_comparative)):
+        return "compare"
+    if "difference" in groups:  # with fewer than two parts, the other figures come from the last answer
+        return "difference"
+    if "sum" in groups and n_parts != 1:
+        return "sum"
+    yes_no = alternation(w for w in v.operation_cues["yesno"] if len(w) > 1)
+    asks_other = {"count", "name", "list", "date"} & set(v.cue_groups(re.sub(yes_no, "", text)))
+    if "yesno" in groups and not asks_other:
+        return "yesno"
+    return "value"
+
+
+def content_terms(text: str) -> tuple[str, ...]:
+    """The question's own content words: jieba words minus fillers, cues and figures; a negated
+    word keeps its negation (不起诉 is not 起诉)."""
+    negations = tuple(vocabulary().tables["cues"]["negation"]["words"])
+    terms = []
+    for t in tokenize(text, search=False):
+        if _DIGITS.fullmatch(t):
+            continue
+        at = text.find(t)
+        before = next((n for n in negations if text.endswith(n, 0, at)), "") if at > 0 else ""
+        terms.append(before + t)
+    return tuple(dict.fromkeys(terms))
+
+
+def content_nouns(text: str, terms: Sequence[str]) -> tuple[str, ...]:
+    """Content words tagged as nouns by jieba (工资, 商业秘密): things the report must mention."""
+    v = vocabulary()
+    tagged = {w.word.lower() for w in posseg.cut(text) if w.flag.startswith(("n", "vn", "eng")) and len(w.word) > 1}
+    return tuple(t for t in terms if t in tagged and t not in v.generic_nouns and v.actor_of(t) is None)
+
+
+def is_followup(text: str, reading: "Reading") -> bool:
+    """A turn that leans on the one before: opens with 那/还有…, ends with 呢, or names no thing."""
+    v = vocabulary()
+    stripped = re.sub(r"[？?！!。，,\s]", "", text)
+    followup = v.tables["cues"]["followup"]
+    if stripped.startswith(tuple(followup["openers"])) or stripped.endswith(tuple(followup["closers"])):
+        return True
+    return len(stripped) <= 8 or not names_thing(text)
+
+
+def names_thing(text: str) -> bool:
+    """Whether a question names a thing of its own (a noun that is no actor, action, cue or filler)."""
+    v = vocabulary()
+    cue_words = {c for group in v.asked_cues.values() for c in group}
+    for w in posseg.cut(text):
+        word = w.word.lower()
+        if (w.flag.startswith(("n", "vn", "eng")) and len(word) > 1 and word not in v.fillers
+                and word not in cue_words and v.actor_of(word) is None and v.action_of(word) is None
+                and word not in v.generic_nouns):
+            return True
+    return False
+
+
+# -- the reader ------------------------------------------------------------------------------
+
+def read_one(question: str, text: str | None = None, *, split: bool = True) -> Reading:
+    """Read one question on its own (no history). ``text`` is its normalised form."""
+    text = numerals_to_digits(rewrite_phrases(text if text is not None else question))
+    v = vocabulary()
+    tokens = tokenize(text, search=False)
+    cues = v.cue_groups(text)
+    asked = cues[0] if cues else "text"
+    measure, units = find_measure(text, count_nouns=asked not in ("growth", "percent", "ratio", "rank"))
+    terms = content_terms(text)
+    action_words = find_actions(tokens)
+    shape, pieces = split_shaped(text) if split else ("", [text])
+    parts = tuple(read_one(p, p, split=False) for p in pieces) if len(pieces) > 1 else ()
+    # Several asks are answered one by one: 有几项？…加起来有多少？ sums nothing across the two questions.
+    operation = "value" if shape == "asks" else find_operation(text, len(parts))
+    threshold = find_threshold(text) if operation == "yesno" else None
+    if operation in ("compare", "difference", "sum") and asked in ("name", "text", "list"):
+        asked = "count"
+    if threshold is not None and asked in ("text", "name", "count"):
+        asked = {"%": "percent", "位": "rank"}.get(threshold.unit, "money" if threshold.unit.endswith("元") else "count")
+    if asked == "count" and units and units <= v.unit_groups["money"]:
+        asked = "money"
+    if asked == "text" and measure:  # 批捕的人数: a count noun asks for a count
+        asked = "count"
+    whole = Reading(
+        question=question, text=text, asked=asked, cues=cues, operation=operation, threshold=threshold,
+        measure=measure, units=units,
+        years=tuple(dict.fromkeys(y.year for y in find_years(text) if not _is_base(y, text))),
+        base_years=tuple(dict.fromkeys(y.year for y in find_years(text) if _is_base(y, text))),
+        actors=find_actors(text), actions=tuple(dict.fromkeys(a for w, a in action_words if any(w in t for t in terms))),
+        action_words=tuple(w for w in action_words if any(w[0] in t for t in terms)), terms=terms,
+        nouns=content_nouns(text, terms),
+        relative_year=next((w for w in v.tables["cues"]["relative_years"]["before"] if w in text), ""),
+        counted=find_counted(text), places=find_places(text),
+        numbers=tuple(_DIGITS.findall(text)), scope=find_scope(text),
+        average=any(w in text for w in v.tables["cues"]["unstated"]["average"]),
+    )
+    return replace(whole, parts=_share_context(parts, whole, shape)) if parts else whole
+
+
+def _share_context(parts: tuple[Reading, ...], whole: Reading, shape: str) -> tuple[Reading, ...]:
+    """What one part leaves unsaid comes from the others and from the whole question.
+
+    Every part takes the actor named in another part when it names none. Parts of several asks
+    (审结多少件，同比增长多少) share one subject: a later part carries the earlier parts' words and
+    action. Parts over joined things (法院和检察院谁多) contrast, so they share nothing else. A part
+    whose own question word is vague (哪个, 多少) asks what the whole question asks.
+    """
+    actors = next((p.actors for p in parts if p.actors), ())
+    shared, before = [], []
+    for p in parts:
+        vague = p.asked in ("name", "text", "count") and not p.measure
+        carry = shape == "asks" and bool(before)
+        shared.append(replace(
+            p, actors=p.actors or actors,
+            actions=p.actions or (tuple(a for q in before for a in q.actions) if carry else ()),
+            action_words=p.action_words or (tuple(w for q in before for w in q.action_words) if carry else ()),
+            inherited=tuple(dict.fromkeys(t for q in before for t in q.terms if t not in p.terms)) if carry else (),
+            asked=whole.asked if vague and whole.asked not in ("name", "text") else p.asked,
+            cues=tuple(dict.fromkeys((*p.cues, *whole.cues))) if vague else p.cues,
+            units=p.units or (whole.units if shape != "asks" else frozenset()), years=p.years or whole.years,
+        ))
+        before.append(p)
+    return tuple(shared)
+
+
+def merge(new: Reading, previous: Reading) -> Reading:
+    """A follow-up: what it states overrides the previous turn; what it omits is taken from it."""
+    v = vocabulary()
+    stated_kind = new.asked not in ("count", "text") or bool(new.measure) or bool(new.counted)
+    dropped = set()
+    if new.actors:  # 海关呢？: the previous actor goes, and the actions it did go with it
+        dropped |= {a.lower() for name in previous.actors for a in v.actors[name]}
+        dropped |= {w for w, _ in previous.action_words}
+    if new.actions:
+        dropped |= {w for name in previous.actions for w in v.actions[name]}
+    if new.years:
+        dropped |= {str(y) for y in previous.years}
+    inherited = tuple(t for t in previous.all_terms if t not in new.terms and t not in dropped
+                      and not any(t in d or d in t for d in dropped if len(d) > 1))
+    parts = new.parts
+    if not parts and previous.parts and not stated_kind:
+        parts = tuple(merge(replace(new, parts=()), p) for p in previous.parts)
+    elif parts:  # 具体是多少件，比上年多了多少？ after 每万人发明专利拥有量排第几: each part takes the topic
+        parts = tuple(merge(replace(p, followup=False), replace(previous, parts=())) for p in parts)
+    return replace(
+        new,
+        asked=new.asked if stated_kind else previous.asked,
+        cues=new.cues if stated_kind else tuple(dict.fromkeys((*new.cues, *previous.cues))),
+        measure=new.measure or (previous.measure if not stated_kind else ""),
+        units=new.units or (previous.units if not stated_kind else frozenset()),
+        years=new.years or previous.years, base_years=new.base_years or previous.base_years,
+        actors=new.actors or previous.actors,
+        # An action belongs to its actor and thing: 海关呢？ or 罚没款呢？ after 公安侦破… is not about 侦破.
+        actions=new.actions or (() if new.actors or new.terms else previous.actions),
+        action_words=new.action_words or (() if new.actors or new.terms else previous.action_words),
+        inherited=inherited, counted=new.counted or previous.counted,
+        places=new.places or previous.places, scope=new.scope or previous.scope,
+        average=new.average or previous.average, relative_year=new.relative_year or previous.relative_year,
+        parts=parts, followup=True,
+    )
+
+
+def read(question: str, history: Sequence[Turn] = (), *, text: str | None = None,
+         normalise=lambda s: s) -> Reading:
+    """Read a question in the light of the chat history (the last few user turns, folded in order)."""
+    reading = read_one(question, text)
+    users = [normalise(t.content) for t in history if t.role == "user" and t.content.strip()][-3:]
+    if not users or not is_followup(reading.text, reading):
+        return reading
+    previous = read_one(users[0])
+    for earlier in users[1:]:
+        turn = read_one(earlier)
+        previous = merge(turn, previous) if is_followup(turn.text, turn) else turn
+    answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+    merged = replace(merge(reading, previous), focus=_figures_of(answer))
+    return _mirror_answer(merged)
+
+
+def _mirror_answer(reading: Reading) -> Reading:
+    """那起诉呢？ after 批准逮捕103件179人: ask again for one figure per unit the last answer gave."""
+    from qa.numbers import parse_quantity
+
+    if reading.parts or reading.measure or reading.asked not in ("count", "text") or len(reading.focus) < 2:
+        return reading
+    units = list(dict.fromkeys(q.unit for q in map(parse_quantity, reading.focus) if q is not None and q.unit))
+    if len(units) < 2:
+        return reading
+    v = vocabulary()
+    parts = tuple(replace(reading, measure=u, units=v.units_for(u), asked="count", parts=()) for u in units)
+    return replace(reading, parts=parts)
+
+
+def _figures_of(answer: str) -> tuple[str, ...]:
+    """Figures an earlier answer gave: those of its first line when it is one of ours (答：…)."""
+    from qa.numbers import find_quantities
+
+    if answer.startswith("答"):  # ours: 答：564名（抓获犯罪嫌疑人564名） 原文：… (history may arrive on one line)
+        text = re.split(r"[（(\n]|原文", answer, maxsplit=1)[0]
+    else:
+        text = answer[:200]
+    return tuple(dict.fromkeys(q.text for q in find_quantities(text)))

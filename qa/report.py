@@ -1,0 +1,84 @@
+"""One report as the answer path reads it: layout, word statistics, spelling and embedded clauses.
+
+Built once when a report is loaded; every question reads it and nothing here changes afterwards.
+
+>>> from index.corpus import parse_document
+>>> from index.chunking import chunk_document
+>>> from qa.facts import extract_facts
+>>> doc = parse_document("2020年工作报告。\\n一、执法\\n公安机关抓获犯罪嫌疑人564名。\\n", doc_id="d")
+>>> view = ReportView(doc, chunk_document(doc), extract_facts(doc))
+>>> view.facts[0].figure_text, view.clause_text(0), view.report_year
+('564名', '公安机关抓获犯罪嫌疑人564名', 2020)
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from index.chunking import Chunk
+from index.corpus import Document
+from qa.coverage import ReportStats
+from qa.facts import report_year
+from qa.layout import ReportLayout
+from qa.spelling import SpellFixer
+
+
+def figure_text(layout: ReportLayout, fact) -> str:
+    """What a figure is embedded as: its clause, led by its base figure's clause for a change
+    ("全市法院新收…案件9079件，同比增长31.4%": a growth rate is about what its base counts)."""
+    clause = layout.clause(fact)
+    base = layout.by_id.get(fact.base_fact_id)
+    if base is not None and layout.clauses[base.id] != layout.clauses[fact.id]:
+        return f"{layout.clause(base)}，{clause}"
+    return clause
+
+
+def unit_texts(document: Document, facts: Sequence) -> list[str]:
+    """The texts embedded at build time besides the chunks: every sentence and every figure's clause."""
+    layout = ReportLayout(document, [], facts)
+    return [s.text for s in layout.sentences] + [figure_text(layout, f) for f in layout.facts]
+
+
+class ReportView:
+    """Per-report precomputation for reading questions against one report."""
+
+    def __init__(self, document: Document, chunks: Sequence[Chunk], facts: Sequence,
+                 vectors: Mapping[str, np.ndarray] | None = None) -> None:
+        self.document = document
+        self.layout = ReportLayout(document, chunks, facts)
+        self.facts = self.layout.facts
+        self.sentences = self.layout.sentences
+        self.stats = ReportStats([s.text for s in self.sentences])
+        self.speller = SpellFixer(document.text)
+        self.report_year = report_year(document)
+        vectors = vectors or {}
+        dim = next((len(v) for v in vectors.values()), 0)
+        zero = np.zeros(dim, dtype=np.float32)
+        self.has_vectors = bool(vectors)
+        self.sentence_vectors = np.array([vectors.get(s.text, zero) for s in self.sentences], dtype=np.float32)
+        self.clause_vectors = np.array([vectors.get(self.clause_text(i), zero) for i in range(len(self.facts))],
+                                       dtype=np.float32)
+        from qa.candidates import fact_actions
+        from qa.vocabulary import vocabulary
+
+        self.fact_actions = [fact_actions(self, i) for i in range(len(self.facts))]
+        self.clause_actions = [vocabulary().actions_in(c.clause) for c in self.layout.contexts]
+        self.sentence_index = {s.start: i for i, s in enumerate(self.sentences)}
+        self.fact_sentence = [self.sentence_index[self.layout.sentence_of[f.id].start] for f in self.facts]
+
+    def clause_text(self, i: int) -> str:
+        return figure_text(self.layout, self.facts[i])
+
+    @cached_property
+    def fact_years(self) -> frozenset[int]:
+        return frozenset(f.year for f in self.facts if f.year is not None)
+
+    def similarities(self, query_vector: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine of the question with every figure's clause and with every sentence (zeros without vectors)."""
+        if query_vector is None or not self.has_vectors:
+            return np.zeros(len(self.facts), dtype=np.float32), np.zeros(len(self.sentences), dtype=np.float32)
+        q = np.asarray(query_vector, dtype=np.float32)
+        return self.clause_vectors @ q, self.sentence_vectors @ q

@@ -1,0 +1,118 @@
+"""Typos from pinyin input, mended against the report's own words: 专力 -> 专利, 检查机关 -> 检察机关.
+
+A stretch of 2–4 Chinese characters that the report never writes is replaced by a stretch the
+report does write when both read the same in pinyin (tones ignored), they differ in one
+character only, and the replacement fits the surrounding characters better (more of the
+character pairs around it occur in the report). A two-character stretch is left alone when it
+is a word of jieba's dictionary (工资, 北京 are words the user meant, not typos), and place
+names (jieba's ``ns`` words) are never changed.
+
+>>> fixer = SpellFixer("全市有效专利达到24.6万件。全市检察机关批准逮捕103件。口岸截获。")
+>>> fixer.fix("有效专力有多少")
+'有效专利有多少'
+>>> fixer.fix("检查机关批捕了多少人")
+'检察机关批捕了多少人'
+>>> fixer.fix("技术调查官工资多少")
+'技术调查官工资多少'
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from pypinyin import lazy_pinyin  # pinyin of Chinese characters, with phrase-aware readings
+
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+SIZES = (4, 3, 2)
+
+
+def _pinyin(run: str) -> list[str]:
+    syllables = lazy_pinyin(run)
+    return syllables if len(syllables) == len(run) else [lazy_pinyin(ch)[0] for ch in run]
+
+
+def _places(run: str) -> set[int]:
+    """Positions of ``run`` inside place names or words of the shared vocabulary (批捕, 文旅局): the
+    user meant those words, so they are never respelt."""
+    import jieba.posseg as posseg
+
+    from qa.lexical import vocabulary_words
+
+    known = vocabulary_words()
+    positions, at = set(), 0
+    for word in posseg.cut(run):
+        if word.flag == "ns" or word.word in known:
+            positions.update(range(at, at + len(word.word)))
+        at += len(word.word)
+    return positions
+
+
+def _fillers() -> frozenset[str]:
+    """One-character function words (有, 的, 多): users type them right; they are never respelt."""
+    from qa.vocabulary import vocabulary
+
+    return frozenset(w for w in vocabulary().fillers if len(w) == 1)
+
+
+def _dictionary() -> dict:
+    import jieba
+
+    jieba.initialize()
+    return jieba.dt.FREQ
+
+
+class SpellFixer:
+    """Index of the report's 2–4 character stretches by pinyin; `fix` mends a question."""
+
+    def __init__(self, report_text: str) -> None:
+        self.text = report_text
+        self.index: dict[tuple[str, ...], dict[str, int]] = defaultdict(dict)
+        for run in _HAN_RUN.findall(report_text):
+            sounds = _pinyin(run)
+            for n in SIZES:
+                for i in range(len(run) - n + 1):
+                    gram = run[i:i + n]
+                    bucket = self.index[tuple(sounds[i:i + n])]
+                    bucket[gram] = bucket.get(gram, 0) + 1
+
+    def _fit(self, text: str) -> int:
+        """How many adjacent character pairs of ``text`` the report writes."""
+        return sum(text[i:i + 2] in self.text for i in range(len(text) - 1))
+
+    def _candidate(self, run: str, i: int, n: int, sounds: list[str]) -> str | None:
+        gram = run[i:i + n]
+        if gram in self.text or (n == 2 and gram in _dictionary()):
+            return None
+        found = self.index.get(tuple(sounds[i:i + n]))
+        if not found:
+            return None
+        before, after = run[max(0, i - 1):i], run[i + n:i + n + 1]
+        fit = self._fit(before + gram + after)
+        close = [(count, g) for g, count in found.items()
+                 if sum(a != b for a, b in zip(g, gram)) == 1 and self._fit(before + g + after) > fit
+                 and not any(a != b and a in _fillers() for a, b in zip(gram, g))]
+        return max(close)[1] if close else None
+
+    def fix(self, question: str) -> str:
+        """The question with each typo stretch replaced by the report's spelling (unchanged if none)."""
+        out, last = [], 0
+        for m in _HAN_RUN.finditer(question):
+            run, sounds, i = m.group(), _pinyin(m.group()), 0
+            kept = _places(run)
+            fixed = []
+            while i < len(run):
+                for n in SIZES:
+                    if i + n <= len(run) and not kept & set(range(i, i + n)):
+                        better = self._candidate(run, i, n, sounds)
+                        if better:
+                            fixed.append(better)
+                            i += n
+                            break
+                else:
+                    fixed.append(run[i])
+                    i += 1
+            out.append(question[last:m.start()] + "".join(fixed))
+            last = m.end()
+        out.append(question[last:])
+        return "".join(out)

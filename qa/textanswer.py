@@ -1,0 +1,102 @@
+"""Short answers to text questions: the phrase that answers (a name, a list, a date), then the sentence.
+
+>>> from qa.reader import read
+>>> short_answer(read("在哪个口岸截获的？"), "帮助企业在宁波口岸截获侵犯商标权砂轮片案。")
+'宁波口岸'
+>>> short_answer(read("海关开展了哪些专项行动？"), "组织开展“龙腾”、“蓝网”、“净网”等专项行动，加强执法。")
+'“龙腾”、“蓝网”、“净网”'
+>>> short_answer(read("保护中心是哪一年获批的？"), "保护中心于2020年获得批准建设。")
+'2020年'
+"""
+
+from __future__ import annotations
+
+import re
+
+import jieba.posseg as posseg
+
+from qa.layout import CLAUSE_BREAK
+from qa.reader import Reading
+from qa.vocabulary import alternation, vocabulary
+
+_DATE = re.compile(r"(?:19|20)\d\d(?:\s*[-—–~～至到]\s*(?:(?:19|20)\d\d|\d\d))?年(?:\d{1,2}月(?:\d{1,2}[日号])?)?(?:底|末|初)?"
+                   r"|(?:19|20)\d\d\s*[-—–]\s*(?:19|20)?\d\d|\d{1,2}月\d{1,2}[日号]|\d{1,2}\.\d{1,2}")
+_TITLE = re.compile(r"《[^《》]{1,60}》|“[^“”]{1,40}”|「[^「」]{1,40}」")
+_LIST = re.compile(r"(?:(?:“[^“”]{1,20}”|《[^《》]{1,40}》|[\u4e00-\u9fffA-Za-z0-9]{1,16})、)+"
+                   r"(?:“[^“”]{1,20}”|《[^《》]{1,40}》|[\u4e00-\u9fffA-Za-z0-9]{1,16})")
+_NOUNISH = ("n", "nr", "ns", "nt", "nz", "vn", "j", "eng", "l", "an", "s")
+_HEAD_FLAGS = ("n", "vn", "s", "j", "l")  # jieba tags of a noun that can head the answer (口岸 is "s")
+
+
+def shape_features(reading: Reading, sentence: str) -> dict[str, float]:
+    """Whether a sentence has the shape of the answer asked for (a date, a name, a list)."""
+    has_date = bool(_DATE.search(sentence))
+    has_title = bool(_TITLE.search(sentence))
+    has_list = "、" in sentence
+    head = asked_head(reading)
+    fit = {"date": has_date, "list": has_list or has_title,
+           "name": has_title or bool(head and head in sentence)}.get(reading.asked, False)
+    return {"has_date": float(has_date), "has_title": float(has_title), "has_list": float(has_list),
+            "shape_fit": float(fit)}
+
+
+def asked_head(reading: Reading) -> str:
+    """The noun right after the question word: 哪个口岸 -> 口岸, 什么文件 -> 文件, 哪个部门 -> 部门."""
+    words = [w for g in ("name", "list") for w in vocabulary().asked_cues[g]]
+    m = re.search(f"(?:{alternation(words)})(?:个|家|位|项|种|些|类|级)?([\u4e00-\u9fff]{{1,6}})", reading.text)
+    if not m:
+        return ""
+    tokens = [(w.word, w.flag) for w in posseg.cut(m.group(1))]
+    return tokens[0][0] if tokens and tokens[0][1].startswith(_HEAD_FLAGS) else ""
+
+
+def _best_clause(reading: Reading, sentence: str) -> str:
+    clauses = [c for c in CLAUSE_BREAK.split(sentence) if c.strip()]
+    terms = reading.all_terms
+    return max(clauses, key=lambda c: (sum(t in c for t in terms), -len(c)), default=sentence)
+
+
+def _phrase_ending_with(head: str, sentence: str) -> str:
+    """The noun phrase ending with ``head`` (宁波口岸), read with jieba's tags from right to left."""
+    for m in re.finditer(re.escape(head), sentence):
+        left = sentence[max(0, m.start() - 16):m.start()]
+        tokens = list(posseg.cut(left))
+        phrase = ""
+        for w in reversed(tokens):
+            if w.flag.startswith(_NOUNISH) or w.flag in _NOUNISH or w.word in "（）()":
+                phrase = w.word + phrase
+            else:
+                break
+        if phrase:
+            return phrase + head
+    return ""
+
+
+def short_answer(reading: Reading, sentence: str) -> str:
+    """The part of ``sentence`` that answers a text question (the clause when nothing shorter fits)."""
+    clause = _best_clause(reading, sentence)
+    if reading.asked == "date":
+        dates = _DATE.findall(clause) or _DATE.findall(sentence)
+        if dates:
+            return dates[0]
+    if reading.asked == "list":
+        found = _LIST.search(clause) or _LIST.search(sentence)
+        if found:
+            return found.group(0)
+    head = asked_head(reading)
+    if head:
+        titled = [t for t in _TITLE.findall(sentence) if head in t]
+        if titled:
+            return titled[0]
+        phrase = _phrase_ending_with(head, sentence)
+        if phrase:
+            return phrase
+    if reading.asked in ("name", "list"):
+        titles = _TITLE.findall(clause)
+        if titles:
+            return "、".join(titles)
+    return clause.strip()
+
+
+def has_date(text: str) -> bool:
+    return bool(_DATE.search(text))

@@ -1,0 +1,20 @@
+"""Answer records: distinct citation labels, computed answers shown as computed."""
+
+from __future__ import annotations
+
+from qa.answering import Citation, Computed, citation_lines, compose_found
+
+
+def test_two_passages_of_one_paragraph_get_distinct_labels():
+    cites = (Citation(1, 0, 2, "执法", 3, "甲", 0, 1, 0.5), Citation(2, 1, 2, "执法", 3, "乙", 1, 2, 0.4),
+             Citation(3, 2, 2, "执法", 4, "丙", 2, 3, 0.3))
+    lines = citation_lines(cites)
+    assert lines[0].startswith("[1] 第二部分「执法」第3段·片段1") and lines[1].startswith("[2] 第二部分「执法」第3段·片段2")
+    assert lines[2] == "[3] 第二部分「执法」第4段：丙"
+
+
+def test_a_computed_answer_says_so_with_its_formula():
+    computed = Computed("difference", "259件", "9079件 − 8820件 = 259件", ("f1", "f2"))
+    answer = compose_found("差多少？", (), "259件（计算得出）", "原句。", (), kind="count", computed=computed)
+    assert "计算得出：9079件 − 8820件 = 259件" in answer.answer and answer.computed.text == "259件"
+    assert answer.to_dict()["computed"]["operands"] == ("f1", "f2")

@@ -1,0 +1,105 @@
+"""One test per feature and per hard constraint, on tiny hand-checked inputs (no model)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.chunking import chunk_document
+from index.corpus import parse_document
+from qa.candidates import action_conflict, firm_actions, unit_conflict, year_conflict, fact_candidates
+from qa.coverage import Context, QueryTerms, ReportStats, expansions, unasked_share
+from qa.facts import extract_facts
+from qa.features import (FACT_FEATURES, Asked, _relative, action_fit, actor_fit, counted_fit, fact_matrix,
+                         kind_features, verify_row)
+from qa.reader import read
+from qa.report import ReportView
+
+REPORT = ("2020年工作报告。\n一、执法\n全市法院新收知识产权案件9079件，同比增长31.4%；审结8820件，同比增长37.9%。\n"
+          "公安机关抓获犯罪嫌疑人564名，涉案金额3.1亿元。\n检察机关批准逮捕103件179人。\n")
+
+
+@pytest.fixture(scope="module")
+def view():
+    doc = parse_document(REPORT, doc_id="t")
+    return ReportView(doc, chunk_document(doc), extract_facts(doc))
+
+
+def fact_index(view, figure):
+    return next(i for i, f in enumerate(view.facts) if f.figure_text == figure)
+
+
+def test_kind_fit():
+    growth = kind_features(read("同比增长多少"), "growth_rate", "%", "同比增长")
+    assert growth["growth_fit"] == 1.0 and growth["kind_ok"] == 1.0 and growth["kind_bad"] == 0.0
+    wrong = kind_features(read("同比增长多少"), "count", "件", None)
+    assert wrong["growth_missing"] == 1.0 and wrong["kind_bad"] == 1.0
+    assert kind_features(read("抓了多少人"), "count", "名", None)["unit_fit"] == 1.0
+    assert kind_features(read("抓了多少人"), "count", "件", None)["unit_miss"] == 1.0
+    assert kind_features(read("排第几"), "rank", "位", None)["rank_fit"] == 1.0
+    assert kind_features(read("搞了几个网站"), "duration", "个月", None)["kind_bad"] == 1.0
+
+
+def test_actor_action_and_counted_fit():
+    assert actor_fit(read("警察抓了多少人"), "公安机关抓获犯罪嫌疑人564名") == 1.0
+    assert actor_fit(read("警察抓了多少人"), "检察机关批准逮捕103件179人") == -1.0
+    assert actor_fit(read("抓了多少人"), "随便什么") == 0.0
+    assert action_fit(read("审结了多少件"), "审结8820件", "审结8820件") == 1.0
+    assert action_fit(read("审结了多少件"), "新收案件9079件", "新收案件9079件") == 0.0
+    assert counted_fit(read("多少名专家"), "20名专家组成的专家组") == (1.0, 0.0)
+    assert counted_fit(read("多少名专家"), "16名专利审查员") == (0.0, 1.0)
+    assert counted_fit(read("抓了多少人"), "564名") == (0.0, 0.0)
+
+
+def test_coverage_levels_and_unknown_words():
+    stats = ReportStats(["全市法院审结8820件。", "新收案件9079件。"])
+    q = QueryTerms.build(["审结", "法院", "工资"], stats)
+    assert q.unknown == ("工资",) and 0 < q.unknown_weight < 1
+    levels = q.levels(Context("审结8820件", "审结8820件", "全市法院审结8820件。", ""))
+    assert levels[0] < levels[2] == levels[3] < 1.0
+    assert "公安机关" in expansions("警察") and "犯罪嫌疑人" in expansions("嫌犯")
+    assert unasked_share(["审结"], q, stats) == 0.0 and unasked_share(["新收"], q, stats) == 1.0
+
+
+def test_hard_constraints():
+    assert unit_conflict(read("抓了多少人"), "件", "count") and not unit_conflict(read("抓了多少人"), "名", "count")
+    assert not unit_conflict(read("下发了几条规则"), "件", "count")          # things mix measure words
+    assert unit_conflict(read("净增了多少件"), "%", "growth_rate")           # a rate does not count
+    assert year_conflict(read("2019年审结多少件"), 2020) and not year_conflict(read("审结多少件"), 2019)
+    assert firm_actions(read("审结了多少件"), REPORT) == {"结案"}
+    assert firm_actions(read("判了多少件"), REPORT) == set()                # everyday word: never hard
+    assert action_conflict({"结案"}, ("收案",), ()) and not action_conflict({"结案"}, ("收案",), ("结案",))
+
+
+def test_candidates_drop_conflicting_figures(view):
+    kept, excluded = fact_candidates(read("全市法院审结了多少件？"), view)
+    figures = {view.facts[i].figure_text for i in kept}
+    assert "8820件" in figures and "9079件" not in figures and excluded["action"] >= 1
+    kept, excluded = fact_candidates(read("公安抓获了多少人？"), view)
+    assert {view.facts[i].figure_text for i in kept} >= {"564名"} and "103件" not in {view.facts[i].figure_text for i in kept}
+
+
+def test_fact_matrix_rows_follow_the_question(view):
+    reading = read("全市法院审结了多少件？")
+    candidates = [fact_index(view, "8820件"), fact_index(view, "564名")]
+    rows = fact_matrix(Asked.build(reading, view, None), view, candidates, {}, {})
+    col = {name: k for k, name in enumerate(FACT_FEATURES)}
+    assert rows.shape == (2, len(FACT_FEATURES))
+    assert rows[0, col["cov_segment"]] > rows[1, col["cov_segment"]]
+    assert rows[0, col["action_fit"]] == 1.0 and rows[1, col["action_other"]] == 1.0
+    assert rows[0, col["cov_gap"]] == 0.0 and rows[1, col["cov_gap"]] < 0.0
+
+
+def test_relative_columns_compare_within_a_group():
+    names = ("a", "b")
+    m = np.array([[1.0, 0.0], [0.5, 0.0], [0.2, 0.0]], dtype=np.float32)
+    _relative(m, names, "b", "a", [0, 0, 1])
+    assert m[:, 1].tolist() == [0.0, -0.5, 0.0]
+
+
+def test_verify_row_leads_with_score_and_margin():
+    matrix = np.array([[1.0], [2.0], [3.0]], dtype=np.float32)
+    row = verify_row(matrix, np.array([2.0, 1.5, 0.5]), 0, [False, True, True])
+    assert row[:3].tolist() == [2.0, 1.5, 0.5] and row[-1] == 1.0
+    alone = verify_row(matrix, np.array([2.0, 1.5, 0.5]), 0, [False, False, False])
+    assert alone[2] == 10.0  # no rival giving another answer

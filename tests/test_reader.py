@@ -1,0 +1,125 @@
+"""Reading questions into one typed record (qa.reader, qa.parts), on small hand-checked inputs."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.normalise import normalise_question, normalise_report
+from qa.parts import split_shaped
+from qa.reader import Turn, find_threshold, numerals_to_digits, read
+from qa.sanitize import MAX_QUESTION_CHARS, clean_question
+
+
+@pytest.mark.parametrize("question, asked", [
+    ("警察抓了多少人？", "count"),
+    ("罚没款一共多少钱", "money"),
+    ("有效发明专利同比增长多少", "growth"),
+    ("比去年涨了多少", "growth"),
+    ("每万人口发明专利拥有量位列全国多少位", "rank"),
+    ("满意度处在什么水平", "rank"),
+    ("破案率是百分之多少", "percent"),          # a share asked as 百分之多少 is not a growth rate
+    ("剑网行动搞了多长时间", "duration"),
+    ("保护中心是哪一年获批的", "date"),
+    ("海关开展了哪些专项行动", "list"),
+    ("在哪个口岸截获的", "name"),
+    ("批捕的人数", "count"),                    # a count noun asks for a count
+])
+def test_what_is_asked(question, asked):
+    assert read(question).asked == asked
+
+
+@pytest.mark.parametrize("question, operation, parts", [
+    ("法院和检察院谁的案子多？", "compare", 2),
+    ("有效专利和有效商标，哪个多？", "compare", 2),
+    ("新收与审结相差多少件", "difference", 2),
+    ("起诉人数比批捕人数多出多少人？", "difference", 2),
+    ("专利和商标加起来多少件", "sum", 2),
+    ("公安抓获的犯罪嫌疑人超过500人了吗", "yesno", 0),
+    ("批准逮捕了多少件、多少人？", "value", 2),
+    ("全市有效专利有多少件", "value", 0),
+])
+def test_operations_and_parts(question, operation, parts):
+    reading = read(question)
+    assert reading.operation == operation and len(reading.parts) == parts
+
+
+def test_thresholds_of_yes_no_questions():
+    t = read("公安抓获的犯罪嫌疑人是不是超过了500名？").threshold
+    assert (t.op, t.value, t.unit) == (">", 500.0, "名")
+    assert (find_threshold("破案率有没有到八成").value, find_threshold("破案率有没有到八成").unit) == (80.0, "%")
+    assert find_threshold("罚没款不到两千万吗").op == "<"
+    top = read("满意度进全国前五了没").threshold
+    assert (top.op, top.value, top.unit) == (">", 5.0, "位") and read("满意度进全国前五了没").asked == "rank"
+
+
+def test_units_actors_actions_and_counted_things():
+    r = read("公安机关一共抓获了多少名犯罪嫌疑人？")
+    assert r.actors == ("公安",) and r.actions == ("抓获",) and r.units >= {"名", "人"} and r.measure == "名"
+    assert read("多少名专家").counted == ("专家",)
+    assert read("商标受理窗口能办多少项业务？").actions == ()  # 受理 names a thing here, not an action
+    assert read("破案率多少").actions == ("侦破",)           # an action with a measure suffix
+    assert read("检察院不起诉了多少人？").terms == ("检察院", "不起诉")
+
+
+def test_years_places_and_relative_years():
+    r = read("北京市2018年专利有多少")
+    assert r.years == (2018,) and "北京市" in r.places
+    assert read("那跟2020年比涨了多少？").base_years == (2020,) and read("那跟2020年比涨了多少？").years == ()
+    assert read("海关前年扣了多少件").relative_year == "前年"
+    assert read("二〇一九年法院收了多少案子").years == (2019,)
+
+
+def test_numerals_become_digits_only_as_quantities():
+    assert numerals_to_digits("抓了三十余人，排第六，十三五规划") == "抓了30余人，排第6，十三五规划"
+    assert numerals_to_digits("哪一项更高") == "哪一项更高"
+
+
+def test_parts_share_a_subject_in_several_asks_but_not_in_contrasts():
+    asks = read("全市法院审结多少件，同比增长多少？").parts
+    assert asks[1].asked == "growth" and asks[1].actions == ("结案",) and "审结" in asks[1].inherited
+    contrast = read("检察机关批捕的人数和提起公诉的人数，哪个比较多？").parts
+    assert contrast[0].inherited == () and contrast[1].actors == ("检察",)
+
+
+def test_split_shapes():
+    assert split_shaped("破了几起？破案率呢？") == ("asks", ["破了几起？", "破案率呢？"])
+    assert split_shaped("专利和商标分别有多少")[0] == "each"
+    assert split_shaped("全市有效专利有多少件") == ("", ["全市有效专利有多少件"])
+
+
+def test_followup_fills_only_what_it_omits():
+    history = [Turn("user", "公安机关侦破的案件涉案金额一共多少？"), Turn("assistant", "答：3.1亿元")]
+    swap = read("海关呢？", history)
+    assert swap.followup and swap.actors == ("海关",) and swap.asked == "money" and swap.actions == ()
+    assert any("金额" in t for t in swap.inherited) and not any("侦破" in t for t in swap.inherited)
+    counted = [Turn("user", "公安抓获了多少犯罪嫌疑人？"), Turn("assistant", "答：564名")]
+    money = read("那金额呢？", counted)
+    assert money.asked == "money" and "名" not in money.units  # what it states overrides the count
+    assert read("那2019年呢？", counted).years == (2019,)
+    assert not read("海关扣留了多少侵权货物？", counted).followup
+
+
+def test_followup_asks_again_for_each_unit_of_the_last_answer():
+    history = [Turn("user", "检察机关批准逮捕了多少？"), Turn("assistant", "答：103件、179人（批准逮捕103件179人）")]
+    reading = read("那起诉呢？", history)
+    assert [p.measure for p in reading.parts] == ["件", "人"] and reading.actions == ("起诉",)
+
+
+def test_traditional_and_full_width_are_normalised():
+    assert normalise_question("公安機關破獲了多少起案件？") == "公安机关破获了多少起案件?"
+    text = "海關扣留侵權貨物８１．２２萬件"
+    assert normalise_report(text) == "海关扣留侵权货物81.22万件" and len(normalise_report(text)) == len(text)
+
+
+@pytest.mark.parametrize("raw, problem", [("", "请输入"), ("   \n\t", "请输入"), (None, "请输入"),
+                                          ("？？！！…", "没有看懂"), ("😀😀🎉", "没有看懂"),
+                                          ("专利" * 1000, "没有看懂")])
+def test_clean_question_problems(raw, problem):
+    assert problem in clean_question(raw).problem
+
+
+def test_clean_question_keeps_what_was_typed_and_caps_length():
+    cleaned = clean_question("海关\x00扣留\u202e了多少\u200b货物？")
+    assert cleaned.text == "海关扣留了多少货物？"  # controls gone, full-width ？ kept for the echo
+    long = clean_question("海关扣留了多少侵权货物" * 100)
+    assert len(long.text) == MAX_QUESTION_CHARS and "问题过长（1100字）" in long.notice
