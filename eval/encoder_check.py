@@ -5,8 +5,11 @@ Three tests, all of which must pass (the verdict is stored in the encoder folder
 1. every sentence of the report, embedded as a passage by both encoders: cosine >= MIN_COSINE each
    (measured here: min 0.996, mean 0.997 over 90 sentences);
 2. for every eval set about the report (`eval/*.jsonl` and its training sets in eval/training.toml): the engine answers the same (found, short answer, figures) with
-   int8 as with fp32 for at least SAME_ANSWERS of the questions (measured: 225/225 on qa.jsonl);
-3. and its hit@3 is no worse than fp32's by more than HIT_MARGIN (measured: 0.995 vs 0.989).
+   int8 as with fp32 for at least SAME_ANSWERS of the questions, and int8's accuracy is no lower than
+   fp32's by more than ACCURACY_MARGIN (the fitted scorer reads dense similarities, so a question whose
+   best candidate sits at the refusal threshold can flip either way; what must not happen is int8
+   answering worse);
+3. and its hit@3 is no worse than fp32's by more than HIT_MARGIN.
 
 The fp32 side is the same graph in ONNX Runtime without quantisation (identical to the torch model
 within 1e-6, tests/test_int8_encoder.py checks it), so no torch is needed. Each side gets its own
@@ -33,9 +36,10 @@ from typing import Callable
 from index.store import write_atomic
 
 CHECK_FILE = "check.json"
-CHECK_VERSION = 1
+CHECK_VERSION = 2
 MIN_COSINE = 0.98
-SAME_ANSWERS = 0.99
+SAME_ANSWERS = 0.95
+ACCURACY_MARGIN = 0.01
 HIT_MARGIN = 0.01
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_DIR = ROOT / "eval"
@@ -243,6 +247,9 @@ def run_check(int8, reference, *, key: str, corpus: Path = CORPUS, sets: list[Pa
                          "accuracy_fp32": metric(ref_run.summary, "overall", "accuracy")}
         if items and same < SAME_ANSWERS * len(items):
             reasons.append(f"{name}: same answers for {same}/{len(items)} questions")
+        acc_int8, acc_fp32 = per_set[name]["accuracy_int8"], per_set[name]["accuracy_fp32"]
+        if acc_int8 is not None and acc_fp32 is not None and acc_int8 < acc_fp32 - ACCURACY_MARGIN:
+            reasons.append(f"{name}: accuracy {acc_int8:.3f} against {acc_fp32:.3f} with fp32")
         if hit_int8 is not None and hit_fp32 is not None and hit_int8 < hit_fp32 - HIT_MARGIN:
             reasons.append(f"{name}: hit@3 {hit_int8:.3f} against {hit_fp32:.3f} with fp32")
     timings.update(total=round(time.perf_counter() - started, 2), fp32_prepare=reference.seconds)
