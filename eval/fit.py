@@ -146,17 +146,20 @@ def _oof(X: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float, folds: int,
 
 def verification_rows(ex: Examples, logits: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str], list[int]]:
     """One row per part: the top-ranked candidate's verify features, labelled 1 when it is right."""
-    from qa.features import verify_row
+    from qa.features import part_context, verify_row
 
     X, y = np.asarray(ex.rows, dtype=np.float32), np.asarray(ex.labels)
     rows, labels, groups, parts = [], [], [], []
     for key, spans in ex.parts.items():
+        tops = [int(np.argmax(logits[a:b])) if b > a else None for a, b in spans]
+        chosen = [ex.values[a + t] if t is not None else "" for (a, _), t in zip(spans, tops)]
         for k, (a, b) in enumerate(spans):
             if b <= a:
                 continue
-            top = int(np.argmax(logits[a:b]))
+            top = tops[k]
             values = ex.values[a:b]
-            rows.append(verify_row(X[a:b], logits[a:b], top, [v != values[top] for v in values]))
+            rows.append(verify_row(X[a:b], logits[a:b], top, [v != values[top] for v in values],
+                                   part_context(chosen, k)))
             labels.append(int(y[a + top]))
             groups.append(key)
             parts.append(k)
@@ -232,8 +235,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from qa.scorer import FORMAT_VERSION, LEXICAL, model_features, untrained
 
     try:
+        from index.embedding import make_embedder
+
         sets = load_training(args.training)
-        fact, sentence, embedder = Examples(), Examples(), None
+        # The fp32 model is the reference the int8 encoder is checked against (eval/encoder_check.py),
+        # and that check runs the answer path with the weights being fitted here: fit on fp32.
+        encoder = "fp32" if args.encoder == "auto" else args.encoder
+        fact, sentence = Examples(), Examples()
+        embedder = make_embedder(args.model, cache_dir=args.cache_dir, encoder=encoder, progress=True)
         for corpus, dataset in sets:
             engine = QAEngine(EngineConfig(corpus=corpus, cache_dir=args.cache_dir, model=args.model, progress=True),
                               embedder=embedder, weights=untrained())

@@ -60,6 +60,43 @@ def expansions(token: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+MAX_GAP = 4  # characters a report phrase may hold between two characters of an abbreviation
+MAX_EXPANSIONS = 3
+
+
+def abbreviated(term: str, text: str) -> tuple[str, ...]:
+    """Report phrases a short Chinese term abbreviates: its characters in order, each of the first
+    two starting a stretch of at most MAX_GAP more characters, with no punctuation in between.
+
+    Chinese shortens names by keeping characters in order (知产 for 知识产权, 网企 for 网络企业,
+    规上 for 规模以上); jieba and the synonym table cannot list every such shortening, so this is
+    written here. Only terms of 2–4 characters that jieba does not know as a word are tried (工资
+    is a word the user meant, not a shortening), and only phrases the report writes at least once.
+
+    >>> abbreviated("网企", "查找出457家文化网络企业网站")
+    ('网络企',)
+    >>> abbreviated("工资", "工作资金")
+    ()
+    """
+    import re
+
+    import jieba
+
+    from qa.lexical import ensure_jieba
+
+    ensure_jieba()  # jieba's dictionary decides what is a word
+    if not 2 <= len(term) <= 4 or not all("\u4e00" <= ch <= "\u9fff" for ch in term) or jieba.dt.FREQ.get(term):
+        return ()
+    gap = f"[\u4e00-\u9fff]{{0,{MAX_GAP}}}?"
+    pattern = re.compile(gap.join(re.escape(ch) for ch in term))
+    found: dict[str, int] = {}
+    for m in pattern.finditer(text):
+        phrase = m.group()
+        if len(phrase) > len(term):
+            found[phrase] = found.get(phrase, 0) + 1
+    return tuple(sorted(found, key=lambda p: (-found[p], len(p)))[:MAX_EXPANSIONS])
+
+
 class ReportStats:
     """idf of words over a report's sentences (computed on demand, cached) and the report's text."""
 
@@ -68,6 +105,7 @@ class ReportStats:
         self.text = "\n".join(self.sentences)
         self._idf = lru_cache(maxsize=16384)(self._compute_idf)
         self.unknown_idf = math.log(1.0 + len(self.sentences))  # a word the report never uses weighs most
+        self._abbreviations: dict[str, tuple[str, ...]] = {}
 
     def _compute_idf(self, word: str) -> float:
         df = sum(1 for s in self.sentences if word in s)
@@ -80,8 +118,15 @@ class ReportStats:
         return word in self.text
 
     def options(self, term: str) -> tuple[str, ...]:
-        """Report words a question term may match: itself or what it stands for (() if none)."""
-        return tuple(o for o in expansions(term) if self.covers(o))
+        """Report words a question term may match: itself or what it stands for (() if none), else
+        the report phrases it abbreviates (网企 -> 网络文化企业; see `abbreviated`)."""
+        found = tuple(o for o in expansions(term) if self.covers(o))
+        return found or self._abbreviated(term)
+
+    def _abbreviated(self, term: str) -> tuple[str, ...]:
+        if term not in self._abbreviations:
+            self._abbreviations[term] = abbreviated(term, self.text)
+        return self._abbreviations[term]
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from qa.textanswer import has_date, shape_features
 
 FIGURE_ASKED = ("count", "money", "percent", "growth", "rank", "ratio", "duration")
 TOP_PER_PART = 5  # candidates per part tried in the joint choice of a multi-figure question
+UNREAD_UNKNOWN = 0.5  # share of a cue-less question's weight in words the report never uses that makes it unread
 
 
 @dataclass(frozen=True)
@@ -49,13 +50,18 @@ class Ranked:
     def __bool__(self) -> bool:
         return bool(self.scored)
 
-    def probability(self, position: int = 0) -> float:
-        """Calibrated probability that the candidate at ``position`` (0 = best) is right."""
-        from qa.features import verify_row
+    def value(self, position: int = 0) -> str:
+        return self.values[self.scored[position].row]
+
+    def probability(self, position: int = 0, context: tuple[float, float] | None = None) -> float:
+        """Calibrated probability that the candidate at ``position`` (0 = best) is right; ``context``
+        is its part context when the question asks for several figures (qa.features.part_context)."""
+        from qa.features import part_context, verify_row
 
         row = self.scored[position].row
         different = [v != self.values[row] for v in self.values]
-        return float(self.verifier.probabilities(verify_row(self.matrix, self.logits, row, different)[None, :])[0])
+        context = context or part_context([self.values[row]], 0)
+        return float(self.verifier.probabilities(verify_row(self.matrix, self.logits, row, different, context)[None, :])[0])
 
 
 @dataclass(frozen=True)
@@ -86,11 +92,13 @@ def out_of_scope(reading: Reading, view: ReportView) -> str:
     for place in reading.places:  # 天津海关 is local (天津 is in the report), 上海海关 is not
         if place not in text and place[:2] not in text:
             return f"这份报告只涉及本地区的工作，没有提到“{place}”。"
-    if not reading.cues and not reading.parts and not reading.followup:
-        return "没有看懂要问什么：请用问句提问，例如：“海关扣留了多少侵权货物？”"  # an instruction, not a question
     terms = QueryTerms.build(reading.all_terms, view.stats)
     if terms.rows and len(terms.unknown) == len(reading.all_terms) and not reading.actors:
         return "报告中没有与这个问题相关的内容。"  # not one word of the question is in the report, in any form
+    asks = reading.cues or reading.parts or reading.followup or reading.operation != "value"
+    if not asks and terms.unknown_weight >= UNREAD_UNKNOWN:
+        # no question word and mostly words the report never uses: an instruction, not a question
+        return "没有看懂要问什么：请用问句提问，例如：“海关扣留了多少侵权货物？”"
     if reading.relative_year:
         known = "、".join(str(y) for y in sorted(view.fact_years)) or "其他年份"
         return f"报告中的数字是{known}年的，没有“{reading.relative_year}”的数据。"
@@ -189,18 +197,24 @@ class Decider:
 
         Only ranked choices are verified: the verifier was fitted on each question's best candidate.
         """
+        from qa.features import part_context
+
         order = sorted(range(len(ranked)), key=lambda k: -(ranked[k].scored[0].logit if ranked[k] else -math.inf))
         taken: set[int] = set()
-        chosen: list[tuple[int, float] | None] = [None] * len(ranked)
-        for k in order:
+        positions: list[int | None] = [None] * len(ranked)
+        for k in order:  # each part its best figure not taken by a surer part
             r = ranked[k]
-            position = next((n for n, s in enumerate(r.scored[:TOP_PER_PART]) if s.index not in taken), None)
-            if position is None:
+            positions[k] = next((n for n, s in enumerate(r.scored[:TOP_PER_PART]) if s.index not in taken), None)
+            if positions[k] is not None:
+                taken.add(r.scored[positions[k]].index)
+        values = [ranked[k].value(n) if n is not None else "" for k, n in enumerate(positions)]
+        chosen: list[tuple[int, float] | None] = [None] * len(ranked)
+        for k, n in enumerate(positions):
+            if n is None:
                 continue
-            p = r.probability(position)
+            p = ranked[k].probability(n, part_context(values, k))
             if p >= threshold:
-                chosen[k] = (r.scored[position].index, p)
-                taken.add(r.scored[position].index)
+                chosen[k] = (ranked[k].scored[n].index, p)
         return chosen
 
     def _operate(self, operation: str, facts: tuple, probability: float, missing: int) -> Decision:
@@ -216,6 +230,8 @@ class Decider:
             winner = facts[0] if big is a else facts[1] if big is b else None
             return Decision("figures", facts=facts[:2], operation="compare", probability=probability,
                             computed=("compare", None, winner))
+        if operation == "sum" and len(facts) > 2:
+            return self._total(facts, probability)
         if facts[0].year != facts[1].year:
             return Decision("refuse", reason="两个数字不是同一年的，不能相加减。")
         result = combine(operation, a, b)
@@ -223,6 +239,21 @@ class Decider:
             return Decision("refuse", reason=result.reason)
         return Decision("figures", facts=facts[:2], operation=operation, probability=probability,
                         computed=(operation, result, None))
+
+    def _total(self, facts: tuple, probability: float) -> Decision:
+        """三个专家库加起来多少人: the sum of every part's figure, all of one unit and year."""
+        from qa.operations import total
+
+        quantities = [_quantity(f) for f in facts]
+        if any(q is None for q in quantities):
+            return Decision("refuse", reason="无法读取这些数字。")
+        if len({f.year for f in facts}) > 1:
+            return Decision("refuse", reason="这些数字不是同一年的，不能相加。")
+        result = total(quantities)
+        if result.reason:
+            return Decision("refuse", reason=result.reason)
+        return Decision("figures", facts=facts, operation="sum", probability=probability,
+                        computed=("sum", result, None))
 
     def _with_focus(self, reading: Reading, ranked: Ranked, threshold: float) -> Decision:
         """The other operands come from the last answer: 跟评审专家库加起来多少人？ after one figure

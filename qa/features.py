@@ -75,6 +75,8 @@ def kind_features(reading: Reading, kind: str, unit: str, comparison: str | None
         "money_fit": float("money" in cues and money),
         "money_missing": float(asked == "money" and not money),
         "unexpected_kind": float(asked in ("count", "money") and not plain),
+        # 海关扣了多少货: a bare 多少 over a thing counts it; a sum of money answers only 多少钱, 金额 ….
+        "money_unasked": float(asked == "count" and money and "money" not in cues),
         "duration_fit": float(kind == "duration" and asked == "duration"),
         "duration_unasked": float(kind == "duration" and asked != "duration"),
         "unit_fit": float(bool(reading.units) and unit in reading.units),
@@ -115,7 +117,7 @@ FACT_FEATURES = (
     "cov_segment", "cov_clause", "cov_sentence", "cov_paragraph", "cov_inherited", "has_inherited",
     "unasked", "unknown", "n_terms", "unknown_nouns", "top_segment", "top_clause", "dense_clause", "dense_sentence", "dense_clause_gap", "retrieval",
     "chunk_rank", "kind_ok", "kind_bad", "growth_fit", "growth_missing", "percent_fit", "percent_missing", "rank_fit",
-    "rank_missing", "money_fit", "money_missing", "unexpected_kind", "duration_fit", "duration_unasked",
+    "rank_missing", "money_fit", "money_missing", "unexpected_kind", "money_unasked", "duration_fit", "duration_unasked",
     "unit_fit", "unit_miss", "actor_fit", "action_fit", "action_other", "counted_fit", "counted_missing", "delta_unasked", "in_question", "focus_same",
     "focus_linked", "focus_sentence", "year_stated", "other_year", "is_part", "asks_total", "total_vs_delta",
     "average_missing", "focus_growth", "cov_gap", "segment_lead", "action_lead",
@@ -241,17 +243,50 @@ def sentence_matrix(asked: Asked, view: ReportView, candidates: list[int], retri
 
 # -- verification: is the chosen candidate right? ------------------------------------------
 
-VERIFY_EXTRA = ("top_logit", "second_logit", "margin", "candidates")
+VERIFY_EXTRA = ("top_logit", "second_logit", "margin", "candidates", "parts", "siblings_agree")
 NO_RIVAL_MARGIN = 10.0  # the margin recorded when no candidate would give another answer
 
 
-def verify_row(matrix: np.ndarray, logits: np.ndarray, chosen: int, different: list[bool]) -> np.ndarray:
-    """The chosen candidate's features, led by its rank score and its margin over the best rival.
+def part_context(chosen_values: list[str], k: int) -> tuple[float, float]:
+    """(parts, siblings_agree) for part ``k`` of a question asking for several figures.
+
+    ``parts`` is log(1 + number of parts); ``siblings_agree`` is 1 when every other part's chosen
+    figure is another figure of the same class of unit (two counts of people, two sums of money, two
+    rates): a comparison or a two-figure question whose parts land on figures of one kind is read
+    as the question meant it more often than a part on its own suggests.
+
+    >>> [(round(n, 3), a) for n, a in (part_context(["86名", "43名"], 0), part_context(["86名", "31.4%"], 1),
+    ...                                part_context(["9079件"], 0))]
+    [(1.099, 1.0), (1.099, 0.0), (0.693, 0.0)]
+    """
+    from qa.numbers import parse_quantity
+
+    n = len(chosen_values)
+    if n < 2:
+        return math.log1p(n), 0.0
+    v = vocabulary()
+
+    def unit_class(text: str) -> str:
+        q = parse_quantity(text)
+        if q is None:
+            return ""
+        return "percent" if q.unit == "%" else "money" if q.kind == "money" else v.unit_class(q.unit) or q.unit
+
+    mine = unit_class(chosen_values[k])
+    agree = all(j == k or (chosen_values[j] != chosen_values[k] and unit_class(chosen_values[j]) == mine != "")
+                for j in range(n))
+    return math.log1p(n), float(agree)
+
+
+def verify_row(matrix: np.ndarray, logits: np.ndarray, chosen: int, different: list[bool],
+               context: tuple[float, float] = (math.log1p(1), 0.0)) -> np.ndarray:
+    """The chosen candidate's features, led by its rank score, its margin over the best rival and
+    its part context (see `part_context`).
 
     ``different[j]`` says whether candidate j would be a different answer (another figure value,
     another sentence); rivals giving the same answer do not count against the margin.
     """
     rivals = [float(logits[j]) for j in range(len(logits)) if j != chosen and different[j]]
     second = max(rivals, default=float(logits[chosen]) - NO_RIVAL_MARGIN)
-    extra = [float(logits[chosen]), second, float(logits[chosen]) - second, math.log1p(len(logits))]
+    extra = [float(logits[chosen]), second, float(logits[chosen]) - second, math.log1p(len(logits)), *context]
     return np.concatenate([np.asarray(extra, dtype=np.float32), matrix[chosen]])

@@ -78,6 +78,28 @@ def combine(operation: str, a: Quantity, b: Quantity) -> Combined:
     return Combined(text, formula, float(result))
 
 
+def total(quantities: list[Quantity]) -> Combined:
+    """The sum of two or more figures of one unit, as `combine` writes a sum.
+
+    >>> from qa.numbers import parse_quantity
+    >>> total([parse_quantity(t) for t in ("20名", "86名", "43名")]).formula
+    '20名 + 86名 + 43名 = 149名'
+    """
+    if len(quantities) == 2:
+        return combine("sum", *quantities)
+    for q in quantities[1:]:
+        why = comparable(quantities[0], q)
+        if why:
+            return Combined(reason=why)
+    result = sum((_decimal(q.value) for q in quantities), Decimal(0))
+    scales = {q.scale_text for q in quantities}
+    scale = scales.pop() if len(scales) == 1 else ""
+    factor = Decimal(repr(vocabulary().units("scales")[scale])) if scale else Decimal(1)
+    text = _format(result, scale, factor, next((q.unit for q in quantities if q.unit), ""))
+    formula = f"{' + '.join(q.text for q in quantities)} = {text}"
+    return Combined(text, formula, float(result))
+
+
 def larger(a: Quantity, b: Quantity) -> Quantity | None:
     """The larger of two comparable figures (None when they are equal or not comparable)."""
     if comparable(a, b) or a.value == b.value:

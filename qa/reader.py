@@ -232,8 +232,8 @@ def find_operation(text: str, n_parts: int) -> str:
     groups = v.cue_groups(text, "operation")
     lowered = text.lower()
     comparative = v.tables["cues"]["comparative"]
-    ends_comparative = re.search(f"(?:{alternation(comparative['more'] + comparative['less'])})(?:一些|些|一点)?[呢吗？?。!！]*$",
-                                 lowered)
+    ends_comparative = re.search(f"(?:{alternation(comparative['more'] + comparative['less'])})"
+                                 f"(?:{alternation(comparative['tails'])})?[呢吗？?。!！]*$", lowered)
     which = alternation(v.tables["cues"]["which"]["words"])
     if n_parts >= 2 and ("compare" in groups or (re.search(which, lowered) and ends_comparative)):
         return "compare"
@@ -343,8 +343,15 @@ def _share_context(parts: tuple[Reading, ...], whole: Reading, shape: str) -> tu
     """
     actors = next((p.actors for p in parts if p.actors), ())
     shared, before = [], []
+    # A distributed item that is nothing but a cue (销售额及增速分别为多少: 增速) asks that for itself
+    # only; a cue written with a thing (批次与数量较上年的增幅分别为多少) is shared by every item.
+    own_cues = {c for p in parts if _cue_only(p) for c in p.cues if c != "count"} if shape == "each" else set()
     for p in parts:
-        vague = p.asked in ("name", "text", "count") and not p.measure
+        # A vague part (多少, 哪个) of one ask over joined things asks what the whole asks, unless the
+        # whole asks it only because another part says so; each of several asks has its own question
+        # word (IP法庭新收案件多少，增长多少: a count, then a rate).
+        vague = (p.asked in ("name", "text", "count") and not p.measure and shape != "asks"
+                 and whole.asked not in own_cues)
         carry = shape == "asks" and bool(before)
         shared.append(replace(
             p, actors=p.actors or actors,
@@ -357,6 +364,13 @@ def _share_context(parts: tuple[Reading, ...], whole: Reading, shape: str) -> tu
         ))
         before.append(p)
     return tuple(shared)
+
+
+def _cue_only(part: Reading) -> bool:
+    """Whether every content word of a part is a cue word (增速, 同比增幅) other than a count's."""
+    v = vocabulary()
+    cue_words = [w for name, ws in v.asked_cues.items() if name != "count" for w in ws]
+    return bool(part.terms) and all(any(c in t for c in cue_words) or t in v.fillers for t in part.terms)
 
 
 def merge(new: Reading, previous: Reading) -> Reading:
