@@ -226,6 +226,11 @@ class Decider:
         if a is None or b is None:
             return Decision("refuse", reason="无法读取这两个数字。")
         if operation == "compare":
+            from qa.operations import comparable
+
+            why = comparable(a, b)
+            if why:  # 1.2个百分点 and 0.3% are not two measures of one thing
+                return Decision("refuse", reason=why.replace("不能相加减", "不能比较"), probability=probability)
             big = larger(a, b)
             winner = facts[0] if big is a else facts[1] if big is b else None
             return Decision("figures", facts=facts[:2], operation="compare", probability=probability,

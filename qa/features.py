@@ -119,7 +119,7 @@ FACT_FEATURES = (
     "chunk_rank", "kind_ok", "kind_bad", "growth_fit", "growth_missing", "percent_fit", "percent_missing", "rank_fit",
     "rank_missing", "money_fit", "money_missing", "unexpected_kind", "money_unasked", "duration_fit", "duration_unasked",
     "unit_fit", "unit_miss", "actor_fit", "action_fit", "action_other", "counted_fit", "counted_missing", "delta_unasked", "in_question", "focus_same",
-    "focus_linked", "focus_sentence", "year_stated", "other_year", "is_part", "asks_total", "total_vs_delta",
+    "focus_linked", "focus_sentence", "year_stated", "other_year", "month_fit", "month_conflict", "is_part", "asks_total", "total_vs_delta",
     "average_missing", "focus_growth", "cov_gap", "segment_lead", "action_lead",
 )
 
@@ -170,6 +170,8 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
             "focus_growth": float(fact.base_fact_id in focus_ids and kinds["growth_fit"] > 0),
             "focus_sentence": float(sentence.start in focus_sentences),
             "year_stated": float(bool(reading.years) and fact.year in reading.years),
+            "month_fit": float(reading.months is not None and view.fact_months[i] == reading.months),
+            "month_conflict": float(reading.months is not None and view.fact_months[i] not in (None, reading.months)),
             "other_year": float(not reading.years and fact.year is not None and view.report_year is not None
                                 and fact.year != view.report_year),
             "is_part": float(fact.scope == "part"),

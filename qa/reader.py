@@ -23,6 +23,7 @@ import cn2an
 import jieba.posseg as posseg
 
 from qa.lexical import tokenize
+from qa.months import month_span
 from qa.numbers import find_years
 from qa.parts import split_shaped
 from qa.vocabulary import alternation, vocabulary
@@ -64,6 +65,7 @@ class Reading:
     units: frozenset[str] = frozenset()  # units a figure answering it may carry (empty: any)
     years: tuple[int, ...] = ()
     base_years: tuple[int, ...] = ()
+    months: tuple[int, int] | None = None  # the span of months asked about (4月份 -> (4, 4)), see qa.months
     actors: tuple[str, ...] = ()
     actions: tuple[str, ...] = ()
     action_words: tuple[tuple[str, str], ...] = ()  # (word as written, action) for each action named
@@ -154,7 +156,8 @@ def find_measure(text: str, *, count_nouns: bool = True) -> tuple[str, frozenset
     个 alone allows anything, except in 几个人 and 几个月.
     """
     v = vocabulary()
-    m = re.search(f"(?:{alternation(v.ask_words)})(万|亿)?({alternation(v.measure_words)})", text)
+    # 哪几家, 哪几个 ask which ones, not how many: no measure word after 哪.
+    m = re.search(f"(?<!哪)(?:{alternation(v.ask_words)})(万|亿)?({alternation(v.measure_words)})", text)
     word = m.group(2) if m else ""
     if word == "个":
         word = {"人": "人", "月": "个月"}.get(text[m.end():m.end() + 1], "")
@@ -168,7 +171,7 @@ def find_counted(text: str) -> tuple[str, ...]:
     """The noun a question counts: 多少名专家 -> 专家."""
     v = vocabulary()
     found = []
-    pattern = f"(?:{alternation(v.ask_words)})(?:{alternation(v.measure_words)})?([^，,。？?！!、的了呢吗]{{1,8}})"
+    pattern = f"(?<!哪)(?:{alternation(v.ask_words)})(?:{alternation(v.measure_words)})?([^，,。？?！!、的了呢吗]{{1,8}})"
     for m in re.finditer(pattern, text):
         found += tokenize(m.group(1), search=False)[:2]
     return tuple(dict.fromkeys(found))
@@ -183,7 +186,10 @@ def _is_base(year, text: str) -> bool:
 def find_places(text: str) -> tuple[str, ...]:
     """Place names: jieba's ns tag, and the vocabulary's provinces, cities and countries."""
     v = vocabulary()
-    tagged = [w.word for w in posseg.cut(text) if w.flag == "ns" and v.actor_of(w.word) is None]
+    # jieba tags some everyday words ns (东西, 惠及): a tagged word is a place only when it ends
+    # with a place suffix (东丽区, 上海市) or is one of the vocabulary's places.
+    tagged = [w.word for w in posseg.cut(text) if w.flag == "ns" and v.actor_of(w.word) is None
+              and len(w.word) > 2 and w.word.endswith(v.place_suffixes) and w.word not in v.generic_nouns]
     listed = [p for p in v.places if p in text]
     return tuple(dict.fromkeys(tagged + listed))
 
@@ -322,7 +328,7 @@ def read_one(question: str, text: str | None = None, *, split: bool = True) -> R
         measure=measure, units=units,
         years=tuple(dict.fromkeys(y.year for y in find_years(text) if not _is_base(y, text))),
         base_years=tuple(dict.fromkeys(y.year for y in find_years(text) if _is_base(y, text))),
-        actors=find_actors(text), actions=tuple(dict.fromkeys(a for w, a in action_words if any(w in t for t in terms))),
+        months=month_span(text), actors=find_actors(text), actions=tuple(dict.fromkeys(a for w, a in action_words if any(w in t for t in terms))),
         action_words=tuple(w for w in action_words if any(w[0] in t for t in terms)), terms=terms,
         nouns=content_nouns(text, terms),
         relative_year=next((w for w in v.tables["cues"]["relative_years"]["before"] if w in text), ""),
@@ -361,6 +367,7 @@ def _share_context(parts: tuple[Reading, ...], whole: Reading, shape: str) -> tu
             asked=whole.asked if vague and whole.asked not in ("name", "text") else p.asked,
             cues=tuple(dict.fromkeys((*p.cues, *whole.cues))) if vague else p.cues,
             units=p.units or (whole.units if shape != "asks" else frozenset()), years=p.years or whole.years,
+            months=p.months or whole.months,
         ))
         before.append(p)
     return tuple(shared)
@@ -399,6 +406,7 @@ def merge(new: Reading, previous: Reading) -> Reading:
         measure=new.measure or (previous.measure if not stated_kind else ""),
         units=new.units or (previous.units if not stated_kind else frozenset()),
         years=new.years or previous.years, base_years=new.base_years or previous.base_years,
+        months=new.months or previous.months,
         actors=new.actors or previous.actors,
         # An action belongs to its actor and thing: 海关呢？ or 罚没款呢？ after 公安侦破… is not about 侦破.
         actions=new.actions or (() if new.actors or new.terms else previous.actions),

@@ -68,6 +68,14 @@ class ReportView:
         self.clause_actions = [vocabulary().actions_in(c.clause) for c in self.layout.contexts]
         self.sentence_index = {s.start: i for i, s in enumerate(self.sentences)}
         self.fact_sentence = [self.sentence_index[self.layout.sentence_of[f.id].start] for f in self.facts]
+        self.fact_months = [self._months(f) for f in self.facts]
+
+    def _months(self, fact) -> tuple[int, int] | None:
+        from qa.months import figure_months
+
+        sentence = self.layout.sentence_of[fact.id]
+        text = self.document.text
+        return figure_months(sentence.text, text[sentence.start:fact.start], text[sentence.passage.start:sentence.start])
 
     def clause_text(self, i: int) -> str:
         return figure_text(self.layout, self.facts[i])
