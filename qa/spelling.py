@@ -29,12 +29,26 @@ SIZES = (4, 3, 2)
 
 def _pinyin(run: str) -> list[str]:
     syllables = lazy_pinyin(run)
-    return syllables if len(syllables) == len(run) else [lazy_pinyin(ch)[0] for ch in run]
+    syllables = syllables if len(syllables) == len(run) else [lazy_pinyin(ch)[0] for ch in run]
+    return [_fuzzy(s) for s in syllables]
 
 
-def _places(run: str) -> set[int]:
-    """Positions of ``run`` inside place names or words of the shared vocabulary (批捕, 文旅局): the
-    user meant those words, so they are never respelt."""
+def _fuzzy(syllable: str) -> str:
+    """A syllable as pinyin input often confuses it: zh/z, ch/c, sh/s, n/l, -ng/-n (投述 for 投诉).
+
+    >>> [_fuzzy(s) for s in ("shu", "su", "zhuan", "li", "ni", "qing", "qin")]
+    ['su', 'su', 'zuan', 'ni', 'ni', 'qin', 'qin']
+    """
+    if syllable[:2] in ("zh", "ch", "sh"):
+        syllable = syllable[0] + syllable[2:]
+    if syllable.startswith("l"):
+        syllable = "n" + syllable[1:]
+    return syllable[:-1] if syllable.endswith("ng") else syllable
+
+
+def _places(run: str, report: str = "") -> set[int]:
+    """Positions of ``run`` inside place names or words of the shared vocabulary (批捕, 文旅局), and,
+    with ``report``, words the report itself writes (行动 in 行动罚了): the user meant those words."""
     import jieba.posseg as posseg
 
     from qa.lexical import vocabulary_words
@@ -42,7 +56,7 @@ def _places(run: str) -> set[int]:
     known = vocabulary_words()
     positions, at = set(), 0
     for word in posseg.cut(run):
-        if word.flag == "ns" or word.word in known:
+        if word.flag == "ns" or word.word in known or (len(word.word) > 1 and word.word in report):
             positions.update(range(at, at + len(word.word)))
         at += len(word.word)
     return positions
@@ -80,7 +94,9 @@ class SpellFixer:
         """How many adjacent character pairs of ``text`` the report writes."""
         return sum(text[i:i + 2] in self.text for i in range(len(text) - 1))
 
-    def _candidate(self, run: str, i: int, n: int, sounds: list[str]) -> str | None:
+    def _candidate(self, run: str, i: int, n: int, sounds: list[str], kept: frozenset[int] = frozenset()) -> str | None:
+        """The report's spelling of run[i:i+n], changing one character that is not part of a ``kept``
+        word (a place, a vocabulary word): 专力侵权 -> 专利侵权 keeps 侵权 and mends 力."""
         gram = run[i:i + n]
         if gram in self.text or (n == 2 and gram in _dictionary()):
             return None
@@ -90,8 +106,9 @@ class SpellFixer:
         before, after = run[max(0, i - 1):i], run[i + n:i + n + 1]
         fit = self._fit(before + gram + after)
         close = [(count, g) for g, count in found.items()
-                 if sum(a != b for a, b in zip(g, gram)) == 1 and self._fit(before + g + after) > fit
-                 and not any(a != b and a in _fillers() for a, b in zip(gram, g))]
+                 if sum(a != b for a, b in zip(g, gram)) == 1
+                 and (self._fit(before + g + after) > fit or (n == 4 and self._fit(before + g + after) >= fit))
+                 and not any(a != b and (a in _fillers() or i + j in kept) for j, (a, b) in enumerate(zip(gram, g)))]
         return max(close)[1] if close else None
 
     def fix(self, question: str) -> str:
@@ -99,12 +116,16 @@ class SpellFixer:
         out, last = [], 0
         for m in _HAN_RUN.finditer(question):
             run, sounds, i = m.group(), _pinyin(m.group()), 0
-            kept = _places(run)
+            # Never respelt: places and vocabulary words; and, in a two-character window, a word the
+            # report writes (行动罚了 is not 行动发了), while a longer window may mend one (检查机关).
+            kept = frozenset(_places(run))
+            written = frozenset(_places(run, self.text))
             fixed = []
             while i < len(run):
                 for n in SIZES:
-                    if i + n <= len(run) and not kept & set(range(i, i + n)):
-                        better = self._candidate(run, i, n, sounds)
+                    window = set(range(i, i + n))
+                    if i + n <= len(run) and not window <= kept and not (n == 2 and window & written):
+                        better = self._candidate(run, i, n, sounds, kept)
                         if better:
                             fixed.append(better)
                             i += n

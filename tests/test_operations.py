@@ -53,3 +53,10 @@ def test_typos_are_mended_against_the_report_only():
     assert fixer.fix("技术调查官工资多少") == "技术调查官工资多少"     # a real word, not a typo
     assert fixer.fix("北京市的专利数量是多少") == "北京市的专利数量是多少"  # places are never respelt
     assert fixer.fix("专利有多少件") == "专利有多少件"                # function characters are never respelt
+
+
+def test_typos_next_to_known_words_and_fuzzy_pinyin():
+    fixer = SpellFixer("加强专利侵权纠纷调解工作，共接投诉举报20件。“铁拳”行动发现问题，罚没款2205.74万元。")
+    assert fixer.fix("专力侵权纠纷调解") == "专利侵权纠纷调解"  # 侵权, 纠纷 are kept, 力 is mended
+    assert fixer.fix("收到几个投述举报") == "收到几个投诉举报"  # shu for su: a fuzzy-pinyin slip
+    assert fixer.fix("铁拳行动罚了多少钱") == "铁拳行动罚了多少钱"  # 行动 is the report's word: 动罚 is no typo
