@@ -178,8 +178,12 @@ def fit_models(ex: Examples, rank_names: Sequence[str], verify_names: Sequence[s
     from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
     X, y, groups = np.asarray(ex.rows, dtype=np.float64), np.asarray(ex.labels), np.asarray(ex.groups)
+    from qa.features import verify_names as row_names
+    from qa.scorer import columns
+
     rank_oof = _oof(X, y, groups, c_rank, folds, logits=True)
     V, v_y, v_groups, _ = verification_rows(ex, rank_oof)
+    V = V[:, columns(row_names(tuple(rank_names)), verify_names)]  # the verifier reads a subset of the row
     verify_oof = _oof(V, v_y, np.asarray(v_groups), c_verify, folds, logits=False)
     by_question: dict[str, list[tuple[float, int]]] = {}
     for p, label, key in zip(verify_oof, v_y, v_groups):

@@ -46,6 +46,7 @@ class Ranked:
     logits: np.ndarray  # rank scores in candidate order
     values: list[str]  # the answer each candidate would give (figure as written, or sentence number)
     verifier: object  # the fitted verify model
+    names: tuple[str, ...] = ()  # the matrix's feature names
 
     def __bool__(self) -> bool:
         return bool(self.scored)
@@ -56,12 +57,13 @@ class Ranked:
     def probability(self, position: int = 0, context: tuple[float, float] | None = None) -> float:
         """Calibrated probability that the candidate at ``position`` (0 = best) is right; ``context``
         is its part context when the question asks for several figures (qa.features.part_context)."""
-        from qa.features import part_context, verify_row
+        from qa.features import part_context, verify_names, verify_row
 
         row = self.scored[position].row
         different = [v != self.values[row] for v in self.values]
         context = context or part_context([self.values[row]], 0)
-        return float(self.verifier.probabilities(verify_row(self.matrix, self.logits, row, different, context)[None, :])[0])
+        full = verify_row(self.matrix, self.logits, row, different, context)[None, :]
+        return float(self.verifier.probabilities_of(full, verify_names(self.names))[0])
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,10 @@ class Decider:
         logits = self.weights[f"{kind}_rank"].logits(rows)
         scored = sorted((Scored(i, float(z), row) for row, (i, z) in enumerate(zip(candidates, logits))),
                         key=lambda s: (-s.logit, s.index))
-        return Ranked(scored, rows, np.asarray(logits), values, self.weights[f"{kind}_verify"])
+        from qa.features import FACT_FEATURES, SENTENCE_FEATURES
+
+        names = FACT_FEATURES if kind == "fact" else SENTENCE_FEATURES
+        return Ranked(scored, rows, np.asarray(logits), values, self.weights[f"{kind}_verify"], names)
 
     # -- decisions -----------------------------------------------------------------------
     def decide(self, reading: Reading, retrieved: RetrievalResult) -> Decision:

@@ -76,7 +76,7 @@ def kind_features(reading: Reading, kind: str, unit: str, comparison: str | None
         "money_missing": float(asked == "money" and not money),
         "unexpected_kind": float(asked in ("count", "money") and not plain),
         # 海关扣了多少货: a bare 多少 over a thing counts it; a sum of money answers only 多少钱, 金额 ….
-        "money_unasked": float(asked == "count" and money and "money" not in cues),
+        "money_unasked": float(asked == "count" and money and "money" not in cues and bool(reading.counted)),
         "duration_fit": float(kind == "duration" and asked == "duration"),
         "duration_unasked": float(kind == "duration" and asked != "duration"),
         "unit_fit": float(bool(reading.units) and unit in reading.units),
@@ -115,13 +115,17 @@ def counted_fit(reading: Reading, segment: str) -> tuple[float, float]:
 
 FACT_FEATURES = (
     "cov_segment", "cov_clause", "cov_sentence", "cov_paragraph", "cov_inherited", "has_inherited",
-    "unasked", "unknown", "n_terms", "unknown_nouns", "top_segment", "top_clause", "dense_clause", "dense_sentence", "dense_clause_gap", "retrieval",
+    "unasked", "unknown", "n_terms", "unknown_nouns", "top_segment", "top_clause", "dense_clause", "dense_sentence", "dense_clause_gap", "dense_clause_z",
+    "dense_sentence_z", "retrieval",
     "chunk_rank", "kind_ok", "kind_bad", "growth_fit", "growth_missing", "percent_fit", "percent_missing", "rank_fit",
     "rank_missing", "money_fit", "money_missing", "unexpected_kind", "money_unasked", "duration_fit", "duration_unasked",
     "unit_fit", "unit_miss", "actor_fit", "action_fit", "action_other", "counted_fit", "counted_missing", "delta_unasked", "in_question", "focus_same",
     "focus_linked", "focus_sentence", "year_stated", "other_year", "month_fit", "month_conflict", "is_part", "asks_total", "total_vs_delta",
-    "average_missing", "focus_growth", "cov_gap", "segment_lead", "action_lead",
+    "average_missing", "focus_growth", "cov_gap", "segment_lead", "action_lead", "slots_stated", "slot_lead",
 )
+# Fits that say a figure matches a slot the question states; `slot_lead` compares their sum with the
+# best other candidate's (警察抓了多少人: the one figure in 人 counted by 抓获 for 公安 stands alone).
+SLOT_FITS = ("kind_ok", "unit_fit", "actor_fit", "action_fit", "counted_fit", "year_stated", "month_fit")
 
 
 def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval: dict[int, float],
@@ -130,6 +134,7 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
     reading, layout = asked.reading, view.layout
     clause_sim, sentence_sim = view.similarities(asked.query_vector)
     best_clause = max((float(clause_sim[i]) for i in candidates), default=0.0)
+    clause_z, sentence_z = standardised(clause_sim), standardised(sentence_sim)
     focus = set(reading.focus)
     focus_ids = {f.id for f in view.facts if f.figure_text in focus}
     focus_sentences = {layout.sentence_of[i].start for i in focus_ids}
@@ -156,6 +161,7 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
             "top_clause": float(any(o in ctx.clause for o in asked.top_term)),
             "dense_clause": float(clause_sim[i]), "dense_sentence": float(sentence_sim[view.fact_sentence[i]]),
             "dense_clause_gap": float(clause_sim[i]) - best_clause,
+            "dense_clause_z": float(clause_z[i]), "dense_sentence_z": float(sentence_z[view.fact_sentence[i]]),
             "retrieval": retrieval.get(chunk, 0.0), "chunk_rank": 1.0 / (1.0 + chunk_rank.get(chunk, 20)),
             **kinds,
             "actor_fit": actor_fit(reading, layout.actor_texts[i]),
@@ -179,7 +185,11 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
             "average_missing": float(reading.average and not any(w in ctx.clause for w in averages)),
             "asks_total": float(reading.scope == "total" and fact.scope == "part"),
             "cov_gap": own[1], "segment_lead": 0.0, "action_lead": 0.0,
+            "slots_stated": float(sum((bool(reading.units), bool(reading.actors), bool(reading.actions),
+                                       bool(reading.counted), bool(reading.years), reading.months is not None))),
+            "slot_lead": 0.0,
         }
+        values["slot_lead"] = sum(max(values[name], 0.0) for name in SLOT_FITS)
         rows.append([values[name] for name in FACT_FEATURES])
     matrix = np.array(rows, dtype=np.float32).reshape(len(rows), len(FACT_FEATURES))
     if len(rows):
@@ -187,7 +197,32 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
         sentences = [view.fact_sentence[i] for i in candidates]
         _relative(matrix, FACT_FEATURES, "segment_lead", "cov_segment", sentences)
         _relative(matrix, FACT_FEATURES, "action_lead", "action_fit", sentences)
+        _lead_over_others(matrix, FACT_FEATURES.index("slot_lead"))
     return matrix
+
+
+def _lead_over_others(matrix: np.ndarray, col: int) -> None:
+    """matrix[col] = its value minus the best value among the *other* candidates (> 0: it alone is best)."""
+    values = matrix[:, col].astype(np.float64)
+    if len(values) < 2:
+        matrix[:, col] = values
+        return
+    order = np.argsort(-values)
+    best, second = values[order[0]], values[order[1]]
+    matrix[:, col] = values - np.where(np.arange(len(values)) == order[0], second, best)
+
+
+def standardised(similarities: np.ndarray) -> np.ndarray:
+    """Similarities as z-scores over the whole report: a short everyday question is less similar to
+    every sentence than a long formal one, so how far a sentence stands out says more than its cosine.
+
+    >>> [round(float(x), 2) for x in standardised(np.array([0.8, 0.8, 0.9, 0.7]))]
+    [0.0, 0.0, 1.41, -1.41]
+    """
+    if similarities.size < 2:
+        return np.zeros_like(similarities)
+    spread = float(similarities.std())
+    return (similarities - similarities.mean()) / spread if spread > 0 else np.zeros_like(similarities)
 
 
 def _relative(matrix: np.ndarray, names: tuple[str, ...], target: str, source: str, groups: list[int]) -> None:
@@ -246,6 +281,19 @@ def sentence_matrix(asked: Asked, view: ReportView, candidates: list[int], retri
 # -- verification: is the chosen candidate right? ------------------------------------------
 
 VERIFY_EXTRA = ("top_logit", "second_logit", "margin", "candidates", "parts", "siblings_agree")
+# What the figure verifier reads: the rank score and its context, and the features that say how much of
+# the question the figure explains (fewer than the ranker's: measured better on held-out questions).
+FACT_VERIFY = VERIFY_EXTRA + (
+    "cov_segment", "cov_clause", "cov_sentence", "cov_paragraph", "cov_inherited", "has_inherited", "unasked",
+    "unknown", "n_terms", "unknown_nouns", "dense_clause_z", "dense_sentence_z", "retrieval", "chunk_rank", "kind_ok",
+    "kind_bad", "actor_fit", "action_fit", "counted_fit", "counted_missing", "slots_stated", "slot_lead",
+    "focus_same", "focus_sentence", "year_stated", "other_year", "month_fit", "month_conflict", "average_missing",
+)
+
+
+def verify_names(rank_features: tuple[str, ...]) -> tuple[str, ...]:
+    """Names of the columns `verify_row` returns for a matrix of ``rank_features``."""
+    return VERIFY_EXTRA + rank_features
 NO_RIVAL_MARGIN = 10.0  # the margin recorded when no candidate would give another answer
 
 

@@ -47,6 +47,10 @@ class LinearModel:
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.logits(rows)))
 
+    def probabilities_of(self, rows: np.ndarray, names: Sequence[str]) -> np.ndarray:
+        """Probabilities for rows whose columns are ``names`` (a superset of this model's features)."""
+        return self.probabilities(rows[:, columns(names, self.features)])
+
     def to_dict(self) -> dict:
         return {"features": list(self.features), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
                 "coef": self.coef.tolist(), "intercept": self.intercept, "threshold": self.threshold}
@@ -63,8 +67,14 @@ class LinearModel:
         return cls(name, features, *arrays, float(data["intercept"]), float(data["threshold"]))
 
 
+def columns(names: Sequence[str], wanted: Sequence[str]) -> list[int]:
+    """Indices of ``wanted`` among ``names``."""
+    index = {n: i for i, n in enumerate(names)}
+    return [index[n] for n in wanted]
+
+
 LEXICAL = "lexical/"  # prefix of the models fitted without the dense (embedding) features, for BM25-only runs
-DENSE_FEATURES = ("dense_clause", "dense_sentence", "dense_clause_gap", "dense_gap")
+DENSE_FEATURES = ("dense_clause", "dense_sentence", "dense_clause_gap", "dense_gap", "dense_clause_z", "dense_sentence_z")
 
 
 @dataclass(frozen=True)
@@ -110,9 +120,9 @@ def model_features() -> dict[str, tuple[str, ...]]:
     ``*_rank`` orders the candidates of one question; ``*_verify`` reads the chosen candidate's
     features plus its rank score and margin, and gives the probability that it is right.
     """
-    from qa.features import FACT_FEATURES, SENTENCE_FEATURES, VERIFY_EXTRA
+    from qa.features import FACT_FEATURES, FACT_VERIFY, SENTENCE_FEATURES, VERIFY_EXTRA
 
-    return {"fact_rank": FACT_FEATURES, "fact_verify": VERIFY_EXTRA + FACT_FEATURES,
+    return {"fact_rank": FACT_FEATURES, "fact_verify": FACT_VERIFY,
             "sentence_rank": SENTENCE_FEATURES, "sentence_verify": VERIFY_EXTRA + SENTENCE_FEATURES}
 
 
