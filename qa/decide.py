@@ -186,7 +186,7 @@ class Decider:
         probability = min(c[1] for c in chosen if c is not None)
         missing = sum(c is None for c in chosen)
         if operation in ("compare", "difference", "sum"):
-            return self._operate(operation, facts, probability, missing)
+            return self._operate(operation, facts, probability, missing, parts)
         verdict = ""
         if reading.threshold is not None and len(facts) == 1:
             from qa.operations import verdict as judge
@@ -222,9 +222,12 @@ class Decider:
                 chosen[k] = (ranked[k].scored[n].index, p)
         return chosen
 
-    def _operate(self, operation: str, facts: tuple, probability: float, missing: int) -> Decision:
+    def _operate(self, operation: str, facts: tuple, probability: float, missing: int, parts: tuple = ()) -> Decision:
         from qa.operations import combine, larger
 
+        stated = _stated_total(facts, parts, self.view) if operation == "sum" else None
+        if stated is not None:  # 两个区一共拿了多少钱: the report writes the total (共获得3亿元); never add to it
+            return Decision("figures", facts=(stated,), probability=probability)
         if missing or len(facts) < 2:
             return Decision("refuse", reason="报告中只找到其中一个数字，无法比较或计算。", probability=probability)
         a, b = _quantity(facts[0]), _quantity(facts[1])
@@ -278,7 +281,29 @@ class Decider:
         p = ranked.probability(k)
         if p < threshold:
             return Decision("refuse", probability=p)
-        return self._operate(reading.operation, (focus[0], self.view.facts[s.index]), p, 0)
+        chosen = self.view.facts[s.index]
+        if reading.operation == "difference" and (chosen.base_fact_id in {f.id for f in focus}
+                                                  or self.view.layout.is_delta[s.index] and chosen.comparison):
+            return Decision("figures", facts=(chosen,), probability=p)  # 比上年多了多少 after 24.4件: 净增2.1件 as written
+        return self._operate(reading.operation, (focus[0], chosen), p, 0)
+
+
+def _stated_total(facts, parts, view: ReportView) -> object | None:
+    """The fact among ``facts`` the report writes as the total of every part asked about: written as a
+    total (共, 合计, 累计 … before it, or scope total) in a sentence that names each part
+    (东丽区、滨海新区…共获得国家财政3亿元 answers 东丽和滨海一共拿了多少钱)."""
+    from qa.vocabulary import vocabulary
+
+    markers = set(vocabulary().extraction("total_openers"))
+    for f in facts:
+        if f.scope != "total" and (f.qualifier or "") not in markers:
+            continue
+        sentence = view.layout.sentence_of[f.id].text
+        shared = set.intersection(*(set(p.terms) for p in parts)) if parts else set()
+        own = [[t for t in p.terms if t not in shared] for p in parts]
+        if own and all(any(o in sentence for t in terms for o in expansions(t)) for terms in own if terms):
+            return f
+    return None
 
 
 def _quantity(fact) -> Quantity | None:

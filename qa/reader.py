@@ -210,6 +210,9 @@ def find_threshold(text: str) -> Threshold | None:
     """
     v = vocabulary()
     words = v.tables["cues"]["threshold"]
+    for phrase, rise in sorted(words["doubling"].items(), key=lambda kv: -len(kv[0])):
+        if phrase in text or numerals_to_digits(phrase) in text:  # 是不是翻了一番: a rise of at least 100%
+            return Threshold(">", float(rise), "%", phrase)
     units = alternation(v.measure_words + ("%",))
     pattern = (f"(?P<op>{alternation(words['above'] + words['below'])})?"
                f"(?P<num>\\d+(?:\\.\\d+)?|{_CN_NUM})(?P<scale>万|亿)?(?P<unit>成|{units})?")
@@ -218,7 +221,7 @@ def find_threshold(text: str) -> Threshold | None:
             value = float(m.group("num")) if m.group("num")[0].isdigit() else float(cn2an.cn2an(m.group("num"), "smart"))
         except (ValueError, KeyError, IndexError):
             continue
-        if re.fullmatch(r"(?:19|20)\d\d", m.group("num")) and text[m.end():m.end() + 1] == "年":
+        if re.fullmatch(r"(?:19|20)\d\d", m.group("num")) and "年" in (m.group("unit"), text[m.end():m.end() + 1]):
             continue  # a year, not a threshold
         value *= {"万": 1e4, "亿": 1e8}.get(m.group("scale") or "", 1)
         unit = m.group("unit") or ""
@@ -226,6 +229,8 @@ def find_threshold(text: str) -> Threshold | None:
             value, unit = value * 10, "%"
         op = m.group("op") or ""
         op = "<" if op in words["below"] else ">" if op else "="
+        if op == "=" and text[m.end():m.end() + 1] in v.units("approx_suffixes"):
+            op = ">"  # 涨了三成多: more than 30%
         if any(text[:m.start()].endswith(w) for w in words["top"]):  # 前五: a rank of 5 or better
             return Threshold(">", value, "位", m.group(0))
         return Threshold(op, value, unit, m.group(0))
@@ -317,7 +322,9 @@ def read_one(question: str, text: str | None = None, *, split: bool = True) -> R
     threshold = find_threshold(text) if operation == "yesno" else None
     if operation in ("compare", "difference", "sum") and asked in ("name", "text", "list"):
         asked = "count"
-    if threshold is not None and asked in ("text", "name", "count"):
+    if threshold is not None and threshold.text in v.tables["cues"]["threshold"]["doubling"]:
+        asked = "growth"  # 翻了一番吗 asks about a rise
+    elif threshold is not None and asked in ("text", "name", "count"):
         asked = {"%": "percent", "位": "rank"}.get(threshold.unit, "money" if threshold.unit.endswith("元") else "count")
     if asked == "count" and units and units <= v.unit_groups["money"]:
         asked = "money"

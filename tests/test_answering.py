@@ -18,3 +18,18 @@ def test_a_computed_answer_says_so_with_its_formula():
     answer = compose_found("差多少？", (), "259件（计算得出）", "原句。", (), kind="count", computed=computed)
     assert "计算得出：9079件 − 8820件 = 259件" in answer.answer and answer.computed.text == "259件"
     assert answer.to_dict()["computed"]["operands"] == ("f1", "f2")
+
+
+def test_a_sum_the_report_states_is_answered_as_written(model_free_engine):
+    # 东丽区、滨海新区…共获得国家财政3亿元: the report's own total, never 1.5亿 + 3亿.
+    answer = model_free_engine.ask("东丽区和滨海新区两个试点加起来一共拿了国家多少钱？")
+    assert answer.computed is None
+    assert [f.text for f in answer.figures] == ["3亿元"]
+
+
+def test_a_change_the_report_states_is_not_recomputed(model_free_engine):
+    history = [{"role": "user", "content": "每万人口发明专利拥有量是多少？"},
+               {"role": "assistant", "content": "答：24.4件"}]
+    answer = model_free_engine.ask("比上年多了多少？", history)
+    assert answer.computed is None  # 净增2.1件 as written (or a refusal), never 24.4件 − 2.1件 = 22.3件
+    assert "22.3" not in answer.answer

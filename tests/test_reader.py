@@ -123,3 +123,12 @@ def test_clean_question_keeps_what_was_typed_and_caps_length():
     assert cleaned.text == "海关扣留了多少货物？"  # controls gone, full-width ？ kept for the echo
     long = clean_question("海关扣留了多少侵权货物" * 100)
     assert len(long.text) == MAX_QUESTION_CHARS and "问题过长（1100字）" in long.notice
+
+
+def test_thresholds_of_yes_no_questions():
+    doubled = read("海关查扣批次是不是比2019年翻了一倍还多？")
+    assert (doubled.asked, doubled.operation) == ("growth", "yesno")
+    assert (doubled.threshold.op, doubled.threshold.value, doubled.threshold.unit) == (">", 100.0, "%")
+    more = read("知产法庭的收案是不是涨了三成多").threshold
+    assert (more.op, more.value, more.unit) == (">", 30.0, "%")  # 三成多 is more than 30%
+    assert read("2020年有没有超过500人").threshold.value == 500.0  # the year is no threshold
