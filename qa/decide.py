@@ -285,6 +285,11 @@ class Decider:
         if reading.operation == "difference" and (chosen.base_fact_id in {f.id for f in focus}
                                                   or self.view.layout.is_delta[s.index] and chosen.comparison):
             return Decision("figures", facts=(chosen,), probability=p)  # 比上年多了多少 after 24.4件: 净增2.1件 as written
+        if reading.operation == "sum" and _quantity(focus[0]) is not None and _quantity(chosen) is not None:
+            from qa.operations import comparable
+
+            if comparable(_quantity(focus[0]), _quantity(chosen)) and _stated_total((chosen,), (), self.view):
+                return Decision("figures", facts=(chosen,), probability=p)  # 该行动的罚没款合计为多少 after 立案417件
         return self._operate(reading.operation, (focus[0], chosen), p, 0)
 
 
@@ -298,8 +303,10 @@ def _stated_total(facts, parts, view: ReportView) -> object | None:
     for f in facts:
         if f.scope != "total" and (f.qualifier or "") not in markers:
             continue
+        if not parts:
+            return f
         sentence = view.layout.sentence_of[f.id].text
-        shared = set.intersection(*(set(p.terms) for p in parts)) if parts else set()
+        shared = set.intersection(*(set(p.terms) for p in parts))
         own = [[t for t in p.terms if t not in shared] for p in parts]
         if own and all(any(o in sentence for t in terms for o in expansions(t)) for terms in own if terms):
             return f

@@ -49,21 +49,23 @@ _ensure_jieba = ensure_jieba
 def vocabulary_tags() -> dict[str, str]:
     """Words of the shared vocabulary jieba should keep whole, with a POS tag for each.
 
-    Actor names are organisations (nt), actions verbs (v), the rest nouns (n); a word jieba
-    already knows keeps jieba's own tag, so adding it changes segmentation, not grammar.
+    Actor names are organisations (nt), actions verbs (v); an everyday word takes the tag of the
+    report words it stands for (多了 -> 增长 is a verb, 嫌犯 -> 犯罪嫌疑人 a noun). A word jieba already
+    knows keeps jieba's own tag, so adding it changes segmentation, not grammar.
     """
     from qa.vocabulary import vocabulary
 
     v = vocabulary()
     known = pseg.dt.word_tag_tab  # jieba's own tags, loaded with its dictionary
     tagged: dict[str, str] = {}
-    for tag, words in (("n", [w for k, ts in v.synonyms.items() for w in (k, *ts)]),
-                       ("v", [w for ws in v.actions.values() for w in ws]),
+    for key, targets in v.synonyms.items():
+        for w in (key, *targets):
+            tagged[w] = next((known[t] for t in (w, *targets) if t in known), "n")
+    for tag, words in (("v", [w for ws in v.actions.values() for w in ws]),
                        ("nt", [a for aliases in v.actors.values() for a in aliases])):
         for w in words:
-            if len(w) > 1 and not w.isascii():
-                tagged[w] = known.get(w, tag)
-    return tagged
+            tagged[w] = known.get(w, tag)
+    return {w: t for w, t in tagged.items() if len(w) > 1 and not w.isascii()}
 
 
 @lru_cache(maxsize=1)

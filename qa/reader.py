@@ -263,6 +263,7 @@ def content_terms(text: str) -> tuple[str, ...]:
     """The question's own content words: jieba words minus fillers, cues and figures; a negated
     word keeps its negation (不起诉 is not 起诉)."""
     negations = tuple(vocabulary().tables["cues"]["negation"]["words"])
+    text = re.sub(alternation(vocabulary().ask_words), " ", text)  # 百分之多少 asks; it names nothing
     terms = []
     for t in tokenize(text, search=False):
         if _DIGITS.fullmatch(t):
@@ -287,6 +288,8 @@ def is_followup(text: str, reading: "Reading") -> bool:
     followup = v.tables["cues"]["followup"]
     if stripped.startswith(tuple(followup["openers"])) or stripped.endswith(tuple(followup["closers"])):
         return True
+    if reading.operation in ("sum", "difference", "compare") and len(reading.parts) < 2:
+        return True  # 跟评审专家库加起来多少人: one thing to add to what was answered before
     return len(stripped) <= 8 or not names_thing(text)
 
 
@@ -294,6 +297,7 @@ def names_thing(text: str) -> bool:
     """Whether a question names a thing of its own (a noun that is no actor, action, cue or filler)."""
     v = vocabulary()
     cue_words = {c for group in v.asked_cues.values() for c in group}
+    text = re.sub(alternation(v.ask_words), " ", text)
     for w in posseg.cut(text):
         word = w.word.lower()
         if (w.flag.startswith(("n", "vn", "eng")) and len(word) > 1 and word not in v.fillers

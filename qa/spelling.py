@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 
 from pypinyin import lazy_pinyin  # pinyin of Chinese characters, with phrase-aware readings
 
@@ -59,7 +60,20 @@ def _places(run: str, report: str = "") -> set[int]:
         if word.flag == "ns" or word.word in known or (len(word.word) > 1 and word.word in report):
             positions.update(range(at, at + len(word.word)))
         at += len(word.word)
+    for phrase in _question_phrases():  # 百分之多少, 是不是: the question's own words, not the report's
+        for m in re.finditer(re.escape(phrase), run):
+            positions.update(range(m.start(), m.end()))
     return positions
+
+
+@lru_cache(maxsize=1)
+def _question_phrases() -> tuple[str, ...]:
+    """Cue phrases of questions (qa/vocab/cues.toml) of two characters or more."""
+    from qa.vocabulary import vocabulary
+
+    v = vocabulary()
+    words = [w for groups in (v.asked_cues, v.operation_cues) for ws in groups.values() for w in ws] + list(v.ask_words)
+    return tuple(sorted({w for w in words if len(w) > 1 and not w.isascii()}, key=len, reverse=True))
 
 
 def _fillers() -> frozenset[str]:

@@ -132,3 +132,10 @@ def test_thresholds_of_yes_no_questions():
     more = read("知产法庭的收案是不是涨了三成多").threshold
     assert (more.op, more.value, more.unit) == (">", 30.0, "%")  # 三成多 is more than 30%
     assert read("2020年有没有超过500人").threshold.value == 500.0  # the year is no threshold
+
+
+def test_follow_ups_that_add_to_the_last_answer():
+    history = [Turn("user", "知识产权保护专家库多少人"), Turn("assistant", "答：86名")]
+    reading = read("跟评审专家库加起来多少人？", history)
+    assert reading.operation == "sum" and reading.followup and reading.focus == ("86名",)
+    assert "百" not in read("同比涨了百分之多少").terms  # the question's own words name nothing
