@@ -21,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 _COLUMNS = (("id", 5), ("sec", 3), ("actor", 20), ("subject", 30), ("figure", 12), ("unit", 4),
-            ("kind", 11), ("comparison", 12), ("year", 4))
+            ("kind", 11), ("comparison", 12), ("time", 12), ("scope", 14))
 
 
 def _width(text: str) -> int:
@@ -38,8 +38,10 @@ def _cell(text: str, width: int) -> str:
 
 
 def _fact_row(fact) -> list[str]:
+    time = " ".join(x for x in ("" if fact.year is None else str(fact.year), fact.period) if x)
+    scope = " ".join(x for x in (fact.role, fact.scope, fact.parent_fact_id and f"of {fact.parent_fact_id}") if x)
     return [fact.id, str(fact.section), fact.actor or "-", fact.subject or "?", fact.figure_text, fact.unit or "-",
-            fact.kind, fact.comparison or "-", "" if fact.year is None else str(fact.year)]
+            fact.kind, fact.comparison or "-", time, scope or "-"]
 
 
 def _load_facts(corpus: Path):
