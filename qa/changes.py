@@ -15,7 +15,7 @@ change that point at its new figure (增长到, 降至, 达到).
 >>> from qa.numbers import find_quantities
 >>> text = "示范企业从2015年的300家增长到目前的1200家"
 >>> change_roles(text, 0, len(text), find_quantities(text))
-{11: ('from', 'up'), 21: ('to', 'up')}
+{11: ('from', 'up', 4), 21: ('to', 'up', 15)}
 >>> strip_change("示范企业从2015年的"), strip_change("增长到目前的"), strip_change("由")
 ('示范企业', '', '')
 """
@@ -87,12 +87,13 @@ def starts_change(segment: str) -> bool:
     return _patterns()["starts"].match(segment) is not None
 
 
-def change_roles(text: str, c_start: int, c_end: int, qs: list[Quantity]) -> dict[int, tuple[str, str]]:
-    """Figures of a from -> to in the clause text[c_start:c_end]: {start: (role, direction)}.
+def change_roles(text: str, c_start: int, c_end: int, qs: list[Quantity]) -> dict[int, tuple[str, str, int]]:
+    """Figures of a from -> to in the clause text[c_start:c_end]: {start: (role, direction, phrase start)}.
 
     从A增长到B / 由A下降到B / 分别由A1和A2提升到B1和B2: the figures between the from word and
     the change are "from", as many figures after it are "to". The direction is the change
-    word's; a neutral one (到, 达到) takes it from the values.
+    word's; a neutral one (到, 达到) takes it from the values. A figure's phrase starts at its from
+    word or at the change (its own time is written there: 从2015年的…, 增长到目前的…).
     """
     qs = [q for q in qs if c_start <= q.start < c_end]
     out: dict[int, tuple[str, str]] = {}
@@ -104,6 +105,7 @@ def change_roles(text: str, c_start: int, c_end: int, qs: list[Quantity]) -> dic
             to = _patterns()["to"].search(gap)
             if to:
                 froms, tos = froms[:k + 1], [x for x in froms[k + 1:] if x.start >= q.end + to.end()]
+                turn = q.end + to.start()
                 break
         if not to or not tos or any(q.start in out for q in froms):
             continue
@@ -111,6 +113,6 @@ def change_roles(text: str, c_start: int, c_end: int, qs: list[Quantity]) -> dic
         way = direction(to.group().rstrip("".join(_v("to_endings"))) or "")
         if not way:
             way = "up" if tos[0].value > froms[0].value else "down" if tos[0].value < froms[0].value else ""
-        out.update({q.start: ("from", way) for q in froms})
-        out.update({q.start: ("to", way) for q in tos})
+        out.update({q.start: ("from", way, m.start()) for q in froms})
+        out.update({q.start: ("to", way, turn) for q in tos})
     return out

@@ -12,7 +12,8 @@ no rule is keyed to a sentence of a particular report.
 The extraction is spread over small modules, each with worked examples: `qa.numbers` and
 `qa.labels` (what is a figure), `qa.subjects` (actor, subject, clause grammar), `qa.lists`
 (分别/依次 lists, enumerations), `qa.changes` (comparisons, directions, from -> to),
-`qa.periods` (year or period), `qa.links` (comparison bases) and `qa.scopes` (totals and parts).
+`qa.periods` (year or period), `qa.links` (comparison bases), `qa.scopes` (totals and parts) and
+`qa.tables` (rows of cells under a title).
 Every word they read is in qa/vocab/extraction.toml.
 
 >>> doc = parse_document("2021年报告。\\n一、甲\\n示范企业从2015年的300家增长到目前的1200家。\\n", doc_id="d")
@@ -33,9 +34,10 @@ from qa.lists import distributed_items, enumerated_item
 from qa.numbers import Quantity, find_quantities
 from qa.periods import passage_times, report_year, time_of
 from qa.scopes import mark_scopes
+from qa.tables import table_cells
 from qa.subjects import (
-    GENERIC_NOUNS, clause_actor, clause_spans, clean_left, is_function_only, is_verb_only, noun_after, sentence_spans,
-    split_comparison,
+    GENERIC_NOUNS, clause_actor, clause_spans, clean_left, is_function_only, is_verb_only, leading_noun, noun_after,
+    sentence_spans, split_comparison, strip_lead_time,
 )
 from qa.vocabulary import alternation, vocabulary
 
@@ -43,7 +45,7 @@ __all__ = ["Fact", "FACT_FIELDS", "EXTRACTOR_VERSION", "SOURCES", "extract_facts
 
 EXTRACTOR_VERSION = "1.1"
 # The modules whose source decides the fact table (qa.engine rebuilds the table when one changes).
-SOURCES = ("numbers", "labels", "subjects", "changes", "lists", "periods", "links", "scopes", "facts", "layout")
+SOURCES = ("numbers", "labels", "subjects", "changes", "lists", "periods", "links", "scopes", "tables", "facts", "layout")
 log = logging.getLogger(__name__)
 _PAREN_OPEN = re.compile(r"[（(][^）)]*$")
 _PAREN_CLOSE = re.compile(r"^[^（(]*[）)]")
@@ -105,13 +107,24 @@ class _Draft:
 def extract_facts(document: Document) -> list[Fact]:
     """Every quantity of ``document`` as a `Fact`, ids f001… in document order."""
     default_year = report_year(document)
+    cells = table_cells(document)
     drafts: list[_Draft] = []
     for passage in document.passages:
         paragraph = _passage_drafts(passage, default_year, len(drafts))
+        for d in paragraph:
+            if d.start in cells:  # a table's cell: its row and column, the title's date
+                cell = cells[d.start]
+                d.values.update(subject=cell.subject, year=cell.year, period=cell.period,
+                                kind="count" if d.kind == "other" else d.kind)
         link_bases(paragraph)
         _fill_subjects(paragraph)
         drafts.extend(paragraph)
     mark_scopes(drafts, document.text)
+    at = {d.start: d for d in drafts}
+    for d in drafts:
+        if d.start in cells and cells[d.start].scope:
+            parent = at.get(cells[d.start].parent)
+            d.values.update(scope=cells[d.start].scope, parent_fact_id=parent.id if parent else None)
     width = max(3, len(str(len(drafts))))
     rename = {d.id: f"f{i:0{width}d}" for i, d in enumerate(drafts, 1)}
     facts = []
@@ -148,7 +161,8 @@ def _passage_drafts(passage: Passage, default_year: int | None, offset: int) -> 
                 continue
             listed = distributed_items(text, subject_from, clause_qs, clean_left(strip_change(before)))
             roles = change_roles(text, c_start, c_end, clause_qs)
-            context = _Context(enumerated_item(before), clean_left(strip_change(before)), drafts, s_start, subject_from)
+            context = _Context(enumerated_item(before), leading_noun(clean_left(strip_change(before))), drafts, s_start,
+                               subject_from)
             pos, prev_subject, before = subject_from, "", ""
             for i, q in enumerate(clause_qs):
                 stop = clause_qs[i + 1].start if i + 1 < len(clause_qs) else c_end
@@ -157,20 +171,24 @@ def _passage_drafts(passage: Passage, default_year: int | None, offset: int) -> 
                 if listed and q.start in listed.items:  # 分别较2019年增长128.4%和35.6%: one comparison for the list
                     comparison = comparison or listed.comparison
                 pos, prev_subject = q.end + used, subject
-                role, way = roles.get(q.start, ("", ""))
-                year, period = time_of(times, text, s_start, q.start, default_year)
+                role, way, phrase = roles.get(q.start, ("", "", None))
+                total = _leading_total(strip_lead_time(text[subject_from:q.start]))
+                stock = any(w in subject for w in vocabulary().extraction("stock_words"))
+                year, period = time_of(times, text, s_start, q.start, default_year, stock=stock, phrase=phrase)
                 values = dict(
                     id=f"t{offset + len(drafts)}", doc_id=passage.doc_id, section=passage.section,
                     section_title=passage.section_title, paragraph=passage.paragraph,
                     sentence=text[s_start:s_end], sentence_start=base + s_start, sentence_end=base + s_end,
                     clause=text[c_start:c_end], start=base + q.start, end=base + q.end, figure_text=q.text,
                     value=q.value, unit=q.unit, scale_text=q.scale_text, kind=_kind(q, comparison, text[subject_from:q.end]),
-                    qualifier=q.qualifier or _leading_total(text[subject_from:q.start]), subject=subject, actor=actor,
+                    qualifier=q.qualifier or total, subject=subject, actor=actor,
                     comparison=comparison, base_fact_id=None, year=year, period=period,
                     direction=direction(comparison) or way, role=role, scope="", parent_fact_id=None,
                 )
                 group = (c_start, c_end) if listed and q.start in listed.items else None
-                drafts.append(_Draft(values, s_start, group, item, {"clause_start": base + c_start}))
+                paren = bool(_PAREN_OPEN.search(text, c_start, q.start))
+                drafts.append(_Draft(values, s_start, group, item, {"clause_start": base + c_start, "total": total,
+                                                                    "paren": paren}))
     return drafts
 
 
@@ -223,12 +241,13 @@ def _share() -> re.Pattern:
 
 
 def _kind(q: Quantity, comparison: str | None, clause_left: str) -> str:
-    if comparison and q.kind == "percent":
+    """percent or 倍 with a comparison -> growth_rate; 专项资金1.5亿 -> money; a figure of no unit -> other (an index)."""
+    if comparison and q.kind in ("percent", "ratio"):
         return "growth_rate"
     money = vocabulary().extraction("money_context")
     if q.kind == "count" and not q.unit and any(w in clause_left for w in money):
         return "money"  # 专项资金1.5亿: the scale word says money, the unit is implied
-    return q.kind
+    return "other" if q.kind == "count" and not q.unit and not q.scale_text else q.kind
 
 
 def _leading_total(left: str) -> str:
@@ -246,7 +265,7 @@ def _fill_subjects(drafts: list[_Draft]) -> None:
         previous = next((c.subject for c in reversed(drafts[:k]) if c.sentence_key == d.sentence_key and c.subject), "")
         if not d.subject and d.base_fact_id in by_id:
             d.values["subject"] = by_id[d.base_fact_id].subject
-        elif not d.subject and (d.kind == "rank" or d.comparison):  # 比上年同月加快0.5个百分点: still the same thing
+        elif not d.subject:  # 达到24479件, 比上年同月加快0.5个百分点: still what the sentence is about
             d.values["subject"] = previous
         elif d.subject in GENERIC_NOUNS and previous:
             d.values["subject"] = previous + d.subject

@@ -49,6 +49,7 @@ class Period(NamedTuple):
     year: int | None
     needs_year: bool
     is_base: bool = False  # written as a comparison base: 增速比1-3月份回落
+    within: bool = False  # a span inside one year (1-4月份, 一季度): it dates flows, not stocks
 
 
 _CN_NUM = "[一二两三四五六七八九十]{1,3}"
@@ -105,7 +106,7 @@ def find_periods(text: str) -> list[Period]:
         else:
             year, needs = (int(written[-1]), False) if written else (None, True)
         is_base = bool(_BASE_BEFORE.search(text, max(0, m.start() - 2), m.start()))
-        out.append(Period(m.start(), m.end(), m.group(), year, needs, is_base))
+        out.append(Period(m.start(), m.end(), m.group(), year, needs, is_base, kind in ("months", "within")))
     return out
 
 

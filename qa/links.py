@@ -31,8 +31,14 @@ def link_bases(drafts: list) -> None:
     for k, d in enumerate(drafts):
         if d.comparison is None:
             continue
-        earlier = [c for c in drafts[:k] if c.comparison is None and c.kind != "rank"]
+        earlier = [c for c in drafts[:k] if c.comparison is None and c.kind != "rank"
+                   and (d.extra.get("paren") or not c.extra.get("paren"))]  # not 7671件 in 8220件(…7671件)，增长62.6%
         own = d.subject if d.subject not in GENERIC_NOUNS else ""
+        measured = _measured(d, [c for c in earlier if c.sentence_key == d.sentence_key]) if own else None
+        if measured is not None:  # 受理案件60件214人，案件数量同比上升9%，人数同比上升89.4%
+            base, measure = measured
+            d.values.update(base_fact_id=base.id, subject=base.subject + measure)
+            continue
         if own and d.item is None:  # 住宅投资增长10.6%: a comparison of its own subject compares no figure
             earlier = [c for c in earlier if own in c.subject or c.subject and c.subject in own]
         cands = [c for c in earlier if c.sentence_key == d.sentence_key] or ([] if own else earlier[-1:])
@@ -51,6 +57,22 @@ def link_bases(drafts: list) -> None:
         else:  # 净增2.1件 modifies the last figure in the same unit
             base = next((c for c in reversed(cands) if c.unit == d.unit), cands[-1])
         d.values["base_fact_id"] = base.id
+
+
+def _measured(d, cands: list):
+    """(base, measure noun) when a comparison's subject is a measure of a figure before it: 案件数量 of
+    受理审查起诉知识产权案件60件, 人数 of …214人 (the measure's unit picks the figure, else the first)."""
+    v = vocabulary()
+    nouns = v.units("count_nouns")
+    measure = next((m for m in sorted([*nouns, *v.extraction("measure_nouns")], key=len, reverse=True)
+                    if d.subject.endswith(m)), None)
+    if measure is None:
+        return None
+    head = d.subject[:-len(measure)]
+    found = [c for c in cands if not head or head in c.subject]
+    unit = nouns.get(measure)
+    fitting = [c for c in found if unit and c.unit in v.units_for(unit)] or ([] if unit else found[:1])
+    return (fitting[0], measure) if fitting else None
 
 
 def _match_item(item: str, cands: list, used: set[str]):

@@ -69,6 +69,8 @@ _CN = rf"[{_CN_DIGITS}十百千万亿]+(?:点[{_CN_DIGITS}]+)?"
 _BARE = {"十": 10, "百": 100, "千": 1000, "万": 10**4, "亿": 10**8}
 _CORE = re.compile(rf"(?P<ar>{_AR})|(?P<cn>{_CN})")
 _DATE_SUFFIX = re.compile(r"[月日号时]")
+_RATIO = re.compile(r"\d+(?:\.\d+)?(?:\s*[∶:：]\s*\d+(?:\.\d+)?)+")
+_FRACTION = re.compile(rf"([{_CN_DIGITS}十百]+)分之([{_CN_DIGITS}十]+)|一(半)")
 _CONJ = set("和与及至到或、")
 
 
@@ -123,7 +125,7 @@ def _scan(text: str, *, whole: bool):
     pos, bare = 0, None
     while (m := _CORE.search(text, pos)) is not None:
         pos = m.end()
-        q = _read(text, m, whole)
+        q = _ratio(text, m) or _read(text, m, whole)
         if q is None or any(a < q.end and q.start < b for a, b in labels):
             continue
         pos = max(pos, q.end)
@@ -138,6 +140,30 @@ def _scan(text: str, *, whole: bool):
         yield q
     if bare is not None:
         yield bare
+
+
+def _is_cell(text: str, start: int, end: int) -> bool:
+    """The figure is a whole cell of a table row: 常德市 | 2070 | 262."""
+    after = text[end:].lstrip(" ")
+    return text[:start].rstrip(" ").endswith(("|", "｜", "\t")) and (not after or after[0] in "|｜\t\n")
+
+
+def _ratio(text: str, m: re.Match) -> Quantity | None:
+    """1∶1.98 and 3.9：59.5：36.6 are one ratio; 三分之一 and 一半 are shares (percent)."""
+    start = m.start()
+    pre = next((p for p in _words()["approx"] if text.endswith(p, 0, start)), "")
+    r = _RATIO.match(text, start)
+    if r and m.group("ar"):
+        parts = [float(x) for x in re.split(r"\s*[∶:：]\s*", r.group())]
+        value = parts[1] / parts[0] if len(parts) == 2 and parts[0] else parts[0]
+        return Quantity(r.group(), value, "", "", "ratio", "", start, r.end())
+    f = _FRACTION.match(text, start)
+    if f and m.group("cn"):
+        den, num = (_num_value(f.group(1), True), _num_value(f.group(2), True)) if f.group(2) else (Decimal(2), Decimal(1))
+        if den and num is not None:
+            return Quantity(text[start - len(pre):f.end()], float(num / den * 100), "%", "", "percent", pre,
+                            start - len(pre), f.end())
+    return None
 
 
 def _read(text: str, m: re.Match, whole: bool) -> Quantity | None:
@@ -198,8 +224,8 @@ def _read(text: str, m: re.Match, whole: bool) -> Quantity | None:
         in_change = not is_cn and (w["change_after"].match(text, i) or w["from_before"].search(before))
         if is_cn or _DATE_SUFFIX.match(nxt) or _is_cjk(nxt) and nxt not in _CONJ and not in_change:
             return None  # Chinese numerals need a measure word; 4月 is a date; 昆仑2020行动 a name
-        if re.fullmatch(r"(?:19|20)\d\d", core) and not pre:
-            return None  # a bare year-shaped number is a year inside a name (昆仑2020)
+        if re.fullmatch(r"(?:19|20)\d\d", core) and not pre and not _is_cell(text, start, i):
+            return None  # a bare year-shaped number is a year inside a name (昆仑2020), not in a table cell
     if not is_cn and unit == "年" and re.fullmatch(r"(?:19|20)\d\d", core) and not approx:
         if not whole:
             return None  # a calendar year, see find_years

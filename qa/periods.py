@@ -36,6 +36,8 @@ from qa.numbers import find_quantities  # noqa: F401  (used by the doctest)
 from qa.vocabulary import alternation, vocabulary
 
 _CLAUSE_BREAK = re.compile(r"[，。；：,;:！？!?]")
+_YEAR_OF = re.compile(r"((?:19|20)\d\d)年的$")
+_HEADLINE = re.compile(r"[^。！？!?]{1,60}")  # a title line: short, no sentence end
 
 
 class Time(NamedTuple):
@@ -45,18 +47,37 @@ class Time(NamedTuple):
     end: int
     year: int | None
     period: str
-    opens: bool = True  # written at the head of its clause: it may date the sentences after it too
+    opens: bool = True  # a clause of its own at the head of a sentence: it may date the sentences after it too
+    within: bool = False  # a span inside one year: it dates flows (新增, 授权), not stocks (有效专利, 总量)
 
 
 def report_year(document: Document) -> int | None:
-    """The year a report is about: first year in the introduction, else the most frequent."""
-    intro = [p for p in document.passages if p.section == 0]
-    for passage in intro:
-        years = [y for y in find_years(passage.text) if not y.is_base]
+    """The year a report is about: the first year of its headline or of its first sentence; else the
+    year most of its years are (more than half of them); else None (a review of a decade, a news item
+    about several years: no one year dates what it does not date itself).
+
+    >>> from index.corpus import parse_document
+    >>> report_year(parse_document("市场监管十年回顾\\n市场主体快速增长。2012年起步，2018年改革，2021年见效。\\n", doc_id="d")) is None
+    True
+    """
+    passages = document.passages
+    heads = [_first_sentence(passages[0].text)] if passages else []
+    if heads and _HEADLINE.fullmatch(passages[0].text) and len(passages) > 1:
+        heads.append(_first_sentence(passages[1].text))
+    for text in heads:
+        years = [y for y in find_years(text) if not y.is_base]
         if years:
             return years[0].year
     counts = Counter(y.year for y in find_years(document.text) if not y.is_base)
-    return counts.most_common(1)[0][0] if counts else None
+    if counts:
+        year, n = counts.most_common(1)[0]
+        if n * 2 > sum(counts.values()):
+            return year
+    return None
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[。！？!?])", text, maxsplit=1)[0]
 
 
 def passage_times(text: str, default_year: int | None) -> list[Time]:
@@ -72,24 +93,46 @@ def passage_times(text: str, default_year: int | None) -> list[Time]:
             year = default_year
         elif p.needs_year:
             year = next((y.year for y in reversed(years) if y.end <= p.start), default_year)
-        times.append(Time(p.start, p.end, year, p.text, _opens(text, p.start, p.end)))
+        times.append(Time(p.start, p.end, year, p.text, _opens(text, p.start, p.end), p.within))
     for m in now.finditer(text):
         if not any(a <= m.start() < b for a, b in inside):
-            times.append(Time(m.start(), m.end(), default_year, "", _opens(text, m.start(), m.end())))
+            heads = _heads(text, m.start())  # 目前高价值专利审查周期… states a period; 增长到目前的1.64亿户 a time
+            times.append(Time(m.start(), m.end(), default_year, m.group() if heads else "", _opens(text, m.start(), m.end())))
     return sorted(times)
+
+
+def _heads(text: str, start: int) -> bool:
+    return len(_CLAUSE_BREAK.split(text[:start])[-1]) <= 3
 
 
 def _opens(text: str, start: int, end: int) -> bool:
     """五年来，… is a clause of its own at the head of a sentence: it dates what follows; 创5年来新高 does not."""
-    return len(_CLAUSE_BREAK.split(text[:start])[-1]) <= 3 and text[end:end + 1] in ("，", ",")
+    return _heads(text, start) and text[end:end + 1] in ("，", ",")
 
 
-def time_of(times: list[Time], text: str, s_start: int, q_start: int, default_year: int | None) -> tuple[int | None, str]:
-    """(year, period) of the figure at ``q_start`` in the sentence starting at ``s_start``."""
+def time_of(times: list[Time], text: str, s_start: int, q_start: int, default_year: int | None, *,
+            stock: bool = False, phrase: int | None = None) -> tuple[int | None, str]:
+    """(year, period) of the figure at ``q_start`` in the sentence starting at ``s_start``.
+
+    ``stock``: the figure is a stock (有效专利, 总量), which a span inside one year does not date (its year
+    does). ``phrase``: where the from/to phrase of the figure starts (从2015年的300家, 增长到目前的1200家):
+    such a figure is dated by its own phrase, else by a plain year of its sentence, never by a period
+    the whole change is written in.
+    """
+    own = _YEAR_OF.search(text, s_start, q_start)
+    if own:  # 与2013年的1∶2.21相比: the base's year is this figure's
+        return int(own.group(1)), ""
     in_sentence = [t for t in times if s_start <= t.start and t.end <= q_start]
+    if phrase is not None:
+        mine = [t for t in in_sentence if t.start >= phrase] or [t for t in in_sentence if not t.period]
+        return (mine[-1].year, mine[-1].period) if mine else (None, "")
     if in_sentence:
-        return in_sentence[-1].year, in_sentence[-1].period
+        return _dated(in_sentence[-1], stock)
     if "全年" in text[s_start:q_start]:
         return default_year, ""
     earlier = [t for t in times if t.end <= s_start and t.opens]
-    return (earlier[-1].year, earlier[-1].period) if earlier else (default_year, "")
+    return _dated(earlier[-1], stock) if earlier else (default_year, "")
+
+
+def _dated(t: Time, stock: bool) -> tuple[int | None, str]:
+    return (t.year, "") if stock and t.within else (t.year, t.period)

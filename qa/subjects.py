@@ -42,7 +42,7 @@ _LIST_MARK = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})[.．、](?!\d)|
 _PUNCT = set("，,：:。；;！!？?、")
 _CLAUSE_SEP = re.compile(r"[，,：:]")
 _SENTENCE = re.compile(r"[^。；！？!?;\n]+[。；！？!?;]*")
-_PROTECTED = re.compile(r"《[^《》\n]{0,80}》|“[^“”\n]{0,60}”|（[^（）\n]{0,30}）|\([^()\n]{0,30}\)")
+_PROTECTED = re.compile(r"《[^《》\n]{0,80}》|“[^“”\n]{0,60}”|（[^（）\n]{0,30}）|\([^()\n]{0,30}\)|\d[\d.]*(?:[∶:：]\d[\d.]*)+")
 _PARENTHESES = re.compile(r"（[^（）\n]{0,30}）|\([^()\n]{0,30}\)")
 # Subjects too generic to stand alone: 总量位居全国第四 -> "<previous subject>总量" (qa/vocab/extraction.toml).
 GENERIC_NOUNS = frozenset(vocabulary().extraction("generic_subjects"))
@@ -165,14 +165,29 @@ def clean_left(left: str, *, rank: bool = False) -> str:
     ('退还企业', '受理案件', '专利密度')
     """
     g = _grammar()
-    text = _PARENTHESES.sub("", left)
-    period = next(iter(find_periods(text)), None)
-    if period is not None and not text[:period.start].strip("，, "):
-        text = text[period.end:]  # 近五年累计退还企业 / 2016年以来办理案件: the span is the fact's time
+    text = strip_lead_time(_PARENTHESES.sub("", left))
     text = g["trail"].sub("", text)
     if rank:
         text = g["trail"].sub("", g["rank"].sub("", text))
     return g["lead"].sub("", text).strip()
+
+
+def strip_lead_time(text: str) -> str:
+    """Without a leading period or year: 近五年累计退还企业 -> 累计退还企业 (the span is the fact's time)."""
+    period = next(iter(find_periods(text)), None)
+    if period is not None and not text[:period.start].strip("，, "):
+        text = text[period.end:]
+    return re.sub(rf"^{_YEAR_WORD}(?:度)?[，,]?", "", text)
+
+
+def leading_noun(text: str) -> str:
+    """The noun phrase a clause opens with: 我国市场主体呈现蓬勃发展势头 -> 我国市场主体 (else the clause)."""
+    tags, used = _tags(text), 0
+    for word, flag in tags:
+        if flag.startswith("v") and flag != "vn" or flag[0] in "pcdu":
+            break
+        used += len(word)
+    return text[:used] if used >= 2 else text
 
 
 def is_verb_only(text: str) -> bool:

@@ -176,3 +176,77 @@ def test_the_trigger_words_are_vocabulary_data():
             if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
                 words = [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
                 assert not any(han.search(w) for w in words), (name, words)
+
+
+# -- sums, measures, ratios, tables (checked against eval/corpora gold facts) --------------------
+
+def test_totals_are_written_as_sums():
+    facts = facts_of("全市共查处案件554件，近五年累计退还企业120亿元，专利质押融资总额达到3098亿元，结案96件。")
+    assert [f.scope for f in facts] == ["total", "total", "total", ""]
+
+
+def test_parts_add_up_to_no_more_than_their_total():
+    # 8 + 46 + 60 = 114: 批准逮捕29件 and 提起公诉34件 are steps of those, not more parts of 114件
+    facts = facts_of("共办理案件114件，其中民事案件8件，审结审查逮捕案件46件，批准逮捕29件，受理审查起诉60件，提起公诉34件。")
+    assert [(f.figure_text, f.scope) for f in facts] == [
+        ("114件", "total"), ("8件", "part"), ("46件", "part"), ("29件", ""), ("60件", "part"), ("34件", "")]
+    # 超过200件 is no part of 超过100件
+    assert {f.scope for f in facts_of("近一半的省案件量超过100件，其中五个省超过200件。")} == {""}
+
+
+def test_a_set_named_by_its_figure_and_a_breakdown_in_parentheses():
+    facts = facts_of("提起公诉的118人中，涉嫌假冒注册商标罪51人，销售假冒注册商标的商品罪35人。")
+    assert [(f.figure_text, f.subject, f.scope, f.parent_fact_id) for f in facts] == [
+        ("118人", "提起公诉", "total", None), ("51人", "涉嫌假冒注册商标罪", "part", "f001"),
+        ("35人", "销售假冒注册商标的商品罪", "part", "f001")]
+    facts = facts_of("办理专利纠纷案件8220件(专利侵权纠纷7671件)，同比增长62.6%。")
+    assert [(f.figure_text, f.scope, f.parent_fact_id, f.base_fact_id) for f in facts] == [
+        ("8220件", "total", None, None), ("7671件", "part", "f001", None), ("62.6%", "", None, "f001")]
+
+
+def test_a_measure_of_the_figure_before_is_its_comparison():
+    facts = facts_of("受理审查起诉案件60件214人，案件数量同比上升9%，人数同比上升89.4%。")
+    assert [(f.figure_text, f.subject, f.base_fact_id) for f in facts][2:] == [
+        ("9%", "受理审查起诉案件数量", "f001"), ("89.4%", "受理审查起诉案件人数", "f002")]
+
+
+def test_a_span_inside_the_year_dates_flows_not_stocks_and_a_change_is_dated_by_its_own_phrase():
+    facts = facts_of("一季度，全市新增注册商标1272件，有效发明专利618件。")
+    assert [(f.year, f.period) for f in facts] == [(2021, "一季度"), (2021, "")]
+    facts = facts_of("近五年来，万台特种设备死亡率下降73%，从0.30下降到0.08。")
+    assert [(f.figure_text, f.year, f.period, f.kind) for f in facts] == [
+        ("73%", None, "近五年来", "growth_rate"), ("0.30", None, "", "other"), ("0.08", None, "", "other")]
+    facts = facts_of("与2013年的1∶2.21相比，比例约为1∶1.98。")
+    assert [(f.figure_text, f.kind, f.year) for f in facts] == [("1∶2.21", "ratio", 2013), ("1∶1.98", "ratio", 2021)]
+
+
+def test_shares_in_words_and_multiples_of_a_change():
+    shares = {f.figure_text: (f.kind, round(f.value, 1)) for f in facts_of("近一半的省超过100件，三分之一的企业参与。")}
+    assert shares["近一半"] == ("percent", 50.0) and shares["三分之一"] == ("percent", 33.3)
+    assert rows("市场主体增长了近2倍。", "kind", "comparison") == [("近2倍", "growth_rate", "增长了")]
+    assert rows("制造业质量竞争力指数达到84.91。", "kind") == [("84.91", "other")]
+
+
+def test_a_report_about_no_single_year_dates_only_what_it_dates():
+    doc = parse_document("市场监管事业回顾\n市场主体快速增长。审查政策措施文件493万件。2018年组建总局，2021年药品抽检合格率达到99%。\n",
+                         doc_id="d")
+    assert [(f.figure_text, f.year) for f in extract_facts(doc)] == [("493万件", None), ("99%", 2021)]
+
+
+TABLE = """2020年11月湖南省有效发明专利统计表
+地区 | 总量 | 大专院校 | 工矿企业 | 职务总计 | 排名
+长沙市 | 3300 | 1200 | 2000 | 3200 | 1
+株洲市 | 2070 | 900 | 1100 | 2000 | 2
+全 省 | 5370 | 2100 | 3100 | 5200 | -
+"""
+
+
+def test_a_table_reads_rows_columns_its_title_date_and_its_sums():
+    facts = extract_facts(parse_document(TABLE, doc_id="t"))
+    by = {(f.subject, f.figure_text): f for f in facts}
+    assert ("株洲市总量", "2070") in by  # a year-shaped number in a cell is a figure
+    cell = by[("长沙市大专院校", "1200")]
+    assert (cell.year, cell.period, cell.kind) == (2020, "2020年11月", "count")
+    assert by[("长沙市职务总计", "3200")].scope == "total" and cell.scope == "part"  # 1200 + 2000 = 3200
+    assert by[("全省总量", "5370")].scope == "total" and by[("长沙市总量", "3300")].scope == "part"
+    assert by[("长沙市排名", "1")].scope == ""
