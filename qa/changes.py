@@ -55,7 +55,7 @@ def _patterns() -> dict[str, re.Pattern]:
         "from": re.compile(alternation(_v("from_words"))),
         "tail": re.compile(rf"(?:(?:{alternation(_v('from_words'))})|(?:{fillers})*(?:(?:{change})(?:{to})|"
                            rf"{alternation(_v('to_words'))}))(?:{when})?的?$|(?:{to})(?:{when})的?$"),
-        "starts": re.compile(rf"[^，。；,;、：:\d]{{0,2}}?(?:{long_change}|{alternation(_v('to_words'))})"),
+        "starts": re.compile(rf"[^，。；,;、：:\d]{{0,2}}?(?:(?:{long_change})(?:{to}|了)|{alternation(_v('to_words'))})"),
     }
 
 
