@@ -158,7 +158,7 @@ def _ratio(text: str, m: re.Match) -> Quantity | None:
         value = parts[1] / parts[0] if len(parts) == 2 and parts[0] else parts[0]
         return Quantity(r.group(), value, "", "", "ratio", "", start, r.end())
     f = _FRACTION.match(text, start)
-    if f and m.group("cn"):
+    if f and m.group("cn") and f.group(1) != "百":  # 百分之 is a percent, read as one by _read
         den, num = (_num_value(f.group(1), True), _num_value(f.group(2), True)) if f.group(2) else (Decimal(2), Decimal(1))
         if den and num is not None:
             return Quantity(text[start - len(pre):f.end()], float(num / den * 100), "%", "", "percent", pre,
