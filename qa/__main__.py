@@ -20,10 +20,8 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = REPO_ROOT / "data" / "tianjin-ip-2020.txt"
 _COLUMNS = (("id", 5), ("sec", 3), ("actor", 20), ("subject", 30), ("figure", 12), ("unit", 4),
-            ("kind", 11), ("comparison", 12), ("year", 4))
+            ("kind", 11), ("comparison", 12), ("time", 12), ("scope", 14))
 
 
 def _width(text: str) -> int:
@@ -40,8 +38,10 @@ def _cell(text: str, width: int) -> str:
 
 
 def _fact_row(fact) -> list[str]:
+    time = " ".join(x for x in ("" if fact.year is None else str(fact.year), fact.period) if x)
+    scope = " ".join(x for x in (fact.role, fact.scope, fact.parent_fact_id and f"of {fact.parent_fact_id}") if x)
     return [fact.id, str(fact.section), fact.actor or "-", fact.subject or "?", fact.figure_text, fact.unit or "-",
-            fact.kind, fact.comparison or "-", "" if fact.year is None else str(fact.year)]
+            fact.kind, fact.comparison or "-", time, scope or "-"]
 
 
 def _load_facts(corpus: Path):
@@ -89,12 +89,15 @@ def cmd_facts(args: argparse.Namespace) -> int:
 
 
 def _add_facts(subparsers) -> None:
-    p = subparsers.add_parser("facts", help="list every figure of the report as a fact table")
-    p.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="report text file (UTF-8, one paragraph a line)")
+    p = subparsers.add_parser(
+        "facts", help="list every figure of the report as a fact table",
+        description="The fact table is read from the report text alone: it loads no model, and --cache-dir, "
+                    "--model, --chunk-size and --encoder are accepted like in the other commands but do not change it.")
     p.add_argument("--csv", nargs="?", const="-", metavar="PATH", help="write CSV to PATH (stdout without PATH)")
     p.add_argument("--grep", metavar="TEXT", help="keep facts whose subject, actor or sentence contains TEXT")
     p.add_argument("--stats", action="store_true", help="print counts per kind and unattributed figures")
     p.add_argument("--sqlite", metavar="PATH", help="also write the table to a SQLite file")
+    _add_common(p)
     p.set_defaults(func=cmd_facts)
 
 

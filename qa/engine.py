@@ -56,16 +56,12 @@ def extractor_fingerprint() -> str:
     code or the words that read figures rebuilds the fact table (a stale table would answer with
     old readings)."""
     import qa.facts
-    import qa.layout
-    import qa.lexical
-    import qa.numbers
-    import qa.subjects
-    import qa.vocabulary
     from qa.vocabulary import VOCAB_DIR
 
     digest = hashlib.sha256()
-    for module in (qa.numbers, qa.facts, qa.subjects, qa.layout, qa.lexical, qa.vocabulary):
-        digest.update(Path(module.__file__).read_bytes())
+    here = Path(qa.facts.__file__).parent
+    for name in (*qa.facts.SOURCES, "lexical", "vocabulary"):
+        digest.update((here / f"{name}.py").read_bytes())
     for path in sorted(VOCAB_DIR.glob("*.toml")):
         digest.update(path.read_bytes())
     return f"{qa.facts.EXTRACTOR_VERSION}+{digest.hexdigest()[:12]}"

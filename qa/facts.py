@@ -9,29 +9,46 @@ no rule is keyed to a sentence of a particular report.
 ...  for f in extract_facts(doc)]
 [('f001', '市税务局', '办结案件', '12件', 'count', None, None, 2021), ('f002', '市税务局', '办结案件', '20%', 'growth_rate', '同比增长', 'f001', 2021)]
 
-Year of a fact: the nearest calendar year written before the figure in its sentence
-(comparison bases such as 较2019年 excluded); else 全年 in the sentence -> the report
-year; else the last year written earlier in the paragraph; else the report year, which
-is the first year named in the introduction (section 0), or the most frequent year.
+The extraction is spread over small modules, each with worked examples: `qa.numbers` and
+`qa.labels` (what is a figure), `qa.subjects` (actor, subject, clause grammar), `qa.lists`
+(分别/依次 lists, enumerations), `qa.changes` (comparisons, directions, from -> to),
+`qa.periods` (year or period), `qa.links` (comparison bases), `qa.scopes` (totals and parts) and
+`qa.tables` (rows of cells under a title).
+Every word they read is in qa/vocab/extraction.toml.
+
+>>> doc = parse_document("2021年报告。\\n一、甲\\n示范企业从2015年的300家增长到目前的1200家。\\n", doc_id="d")
+>>> [(f.figure_text, f.subject, f.year, f.role, f.direction) for f in extract_facts(doc)]
+[('300家', '示范企业', 2015, 'from', 'up'), ('1200家', '示范企业', 2021, 'to', 'up')]
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
 from dataclasses import dataclass, field, fields
 
 from index.corpus import Document, Passage
-from qa.numbers import Quantity, find_quantities, find_years
+from qa.changes import change_roles, direction, starts_change, strip_change
+from qa.links import link_bases
+from qa.lists import distributed_items, enumerated_item
+from qa.numbers import Quantity, find_quantities
+from qa.periods import passage_times, report_year, time_of
+from qa.scopes import mark_scopes
+from qa.tables import table_cells
 from qa.subjects import (
-    GENERIC_NOUNS, _tags, clause_actor, clause_spans, clean_left, is_verb_only, noun_after, sentence_spans,
-    split_comparison,
+    GENERIC_NOUNS, clause_actor, clause_spans, clean_left, is_function_only, is_verb_only, leading_noun, noun_after,
+    sentence_spans, split_comparison, strip_lead_time,
 )
+from qa.vocabulary import alternation, vocabulary
 
-EXTRACTOR_VERSION = "1.0"
+__all__ = ["Fact", "FACT_FIELDS", "EXTRACTOR_VERSION", "SOURCES", "extract_facts", "report_year", "unattributed"]
+
+EXTRACTOR_VERSION = "1.1"
+# The modules whose source decides the fact table (qa.engine rebuilds the table when one changes).
+SOURCES = ("numbers", "labels", "subjects", "changes", "lists", "periods", "links", "scopes", "tables", "facts", "layout")
 log = logging.getLogger(__name__)
-_MONEY_WORDS = re.compile("资金|金额|款|经费|费用|收入|融资|投资|案值|罚没|支持")
+_PAREN_OPEN = re.compile(r"[（(][^）)]*$")
+_PAREN_CLOSE = re.compile(r"^[^（(]*[）)]")
 
 
 @dataclass(frozen=True)
@@ -87,31 +104,33 @@ class _Draft:
             raise AttributeError(name) from None
 
 
-def report_year(document: Document) -> int | None:
-    """The year a report is about: first year in the introduction, else the most frequent."""
-    intro = [p for p in document.passages if p.section == 0]
-    for passage in intro:
-        years = [y for y in find_years(passage.text) if not y.is_base]
-        if years:
-            return years[0].year
-    counts = Counter(y.year for y in find_years(document.text) if not y.is_base)
-    return counts.most_common(1)[0][0] if counts else None
-
-
 def extract_facts(document: Document) -> list[Fact]:
     """Every quantity of ``document`` as a `Fact`, ids f001… in document order."""
     default_year = report_year(document)
+    cells = table_cells(document)
     drafts: list[_Draft] = []
     for passage in document.passages:
         paragraph = _passage_drafts(passage, default_year, len(drafts))
-        _link_bases(paragraph)
+        for d in paragraph:
+            if d.start in cells:  # a table's cell: its row and column, the title's date
+                cell = cells[d.start]
+                d.values.update(subject=cell.subject, year=cell.year, period=cell.period,
+                                kind="count" if d.kind == "other" else d.kind)
+        link_bases(paragraph)
         _fill_subjects(paragraph)
         drafts.extend(paragraph)
+    mark_scopes(drafts, document.text)
+    at = {d.start: d for d in drafts}
+    for d in drafts:
+        if d.start in cells and cells[d.start].scope:
+            parent = at.get(cells[d.start].parent)
+            d.values.update(scope=cells[d.start].scope, parent_fact_id=parent.id if parent else None)
     width = max(3, len(str(len(drafts))))
     rename = {d.id: f"f{i:0{width}d}" for i, d in enumerate(drafts, 1)}
     facts = []
     for d in drafts:
-        values = dict(d.values, id=rename[d.id], base_fact_id=rename.get(d.base_fact_id))
+        values = dict(d.values, id=rename[d.id], base_fact_id=rename.get(d.base_fact_id),
+                      parent_fact_id=rename.get(d.parent_fact_id))
         facts.append(Fact(**values))
     for fact in unattributed(facts):
         log.warning("no subject for %s %s in %s", fact.id, fact.figure_text, fact.sentence)
@@ -126,126 +145,117 @@ def unattributed(facts: list[Fact]) -> list[Fact]:
 def _passage_drafts(passage: Passage, default_year: int | None, offset: int) -> list[_Draft]:
     text, base = passage.text, passage.start
     quantities = find_quantities(text)
-    years = [y for y in find_years(text) if not y.is_base]
+    times = passage_times(text, default_year)
     drafts: list[_Draft] = []
     actor: str | None = None  # the paragraph's most recent clause-initial actor
     for s_start, s_end in sentence_spans(text):
-        carry = [y.year for y in years if y.start < s_start]
+        before = ""  # the words of a figure-less clause before: 其次是商标，达到7.8万件
         for c_start, c_end in clause_spans(text, s_start, s_end):
             found = clause_actor(text[c_start:c_end])
             subject_from = c_start
             if found:
                 actor, subject_from = found[0], c_start + found[2]
             clause_qs = [q for q in quantities if c_start <= q.start < c_end]
-            items, shared = _distributed_items(text, subject_from, clause_qs)
-            pos, prev_subject = subject_from, ""
+            if not clause_qs:
+                before = text[subject_from:c_end]
+                continue
+            listed = distributed_items(text, subject_from, clause_qs, clean_left(strip_change(before)))
+            roles = change_roles(text, c_start, c_end, clause_qs)
+            context = _Context(enumerated_item(before), leading_noun(clean_left(strip_change(before))), drafts, s_start,
+                               subject_from)
+            pos, prev_subject, before = subject_from, "", ""
             for i, q in enumerate(clause_qs):
                 stop = clause_qs[i + 1].start if i + 1 < len(clause_qs) else c_end
-                rest, comparison = split_comparison(text[pos:q.start].strip())
-                if q.start in items:  # 分别较2019年增长128.4%和35.6%: one comparison for the list
-                    comparison = comparison or shared
-                left = clean_left(rest, rank=q.kind == "rank")
-                noun, used = noun_after(text[q.end:stop]) if q.kind not in ("rank", "percent") else ("", 0)
-                item = items.get(q.start) if items else None
-                if item is not None:
-                    subject = item
-                elif not left and not noun:
-                    subject = "" if comparison or q.kind == "rank" else prev_subject
-                elif not left or is_verb_only(left):
-                    subject = noun or left
-                else:
-                    subject = left + noun
+                item = listed.items.get(q.start) if listed else None
+                subject, comparison, used = _subject(text, pos, q, stop, item, prev_subject, context)
+                if listed and q.start in listed.items:  # 分别较2019年增长128.4%和35.6%: one comparison for the list
+                    comparison = comparison or listed.comparison
                 pos, prev_subject = q.end + used, subject
-                kind = q.kind
-                if comparison and kind == "percent":
-                    kind = "growth_rate"
-                elif kind == "count" and not q.unit and _MONEY_WORDS.search(text[subject_from:q.end]):
-                    kind = "money"  # 专项资金1.5亿: the scale word says money, the unit is implied
-                qualifier = q.qualifier or _leading_total(text[subject_from:q.start])
-                year = _year(text, years, carry, s_start, q.start, default_year)
+                role, way, phrase = roles.get(q.start, ("", "", None))
+                total = _leading_total(strip_lead_time(text[subject_from:q.start]))
+                stock = any(w in subject for w in vocabulary().extraction("stock_words"))
+                year, period = time_of(times, text, s_start, q.start, default_year, stock=stock, phrase=phrase)
                 values = dict(
                     id=f"t{offset + len(drafts)}", doc_id=passage.doc_id, section=passage.section,
                     section_title=passage.section_title, paragraph=passage.paragraph,
                     sentence=text[s_start:s_end], sentence_start=base + s_start, sentence_end=base + s_end,
                     clause=text[c_start:c_end], start=base + q.start, end=base + q.end, figure_text=q.text,
-                    value=q.value, unit=q.unit, scale_text=q.scale_text, qualifier=qualifier, kind=kind,
-                    subject=subject, actor=actor, comparison=comparison, base_fact_id=None, year=year,
+                    value=q.value, unit=q.unit, scale_text=q.scale_text, kind=_kind(q, comparison, text[subject_from:q.end]),
+                    qualifier=q.qualifier or total, subject=subject, actor=actor,
+                    comparison=comparison, base_fact_id=None, year=year, period=period,
+                    direction=direction(comparison) or way, role=role, scope="", parent_fact_id=None,
                 )
-                group = (c_start, c_end) if item is not None else None
-                drafts.append(_Draft(values, s_start, group, item))
+                group = (c_start, c_end) if listed and q.start in listed.items else None
+                paren = bool(_PAREN_OPEN.search(text, c_start, q.start))
+                drafts.append(_Draft(values, s_start, group, item, {"clause_start": base + c_start, "total": total,
+                                                                    "paren": paren}))
     return drafts
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What a clause's figures may take their subject from when they write none."""
+
+    enumerated: str  # 其次是商标 in the clause before
+    before: str  # the words of the figure-less clause before (…的占比，分别由…)
+    drafts: list
+    s_start: int
+    clause_start: int  # where the clause's subject may start (after its actor)
+
+    def previous(self) -> str:
+        """The last subject given in this sentence."""
+        return next((d.subject for d in reversed(self.drafts) if d.sentence_key == self.s_start and d.subject), "")
+
+
+def _subject(text: str, pos: int, q: Quantity, stop: int, item: str | None, prev_subject: str,
+             context: _Context) -> tuple[str, str | None, int]:
+    """(subject, comparison, characters used after the figure) of the figure ``q``."""
+    written = text[pos:q.start]
+    if _PAREN_CLOSE.search(written):  # 受理案件（含上年结转200件）1200件: the words before the parentheses
+        written = text[context.clause_start:q.start]
+    elif _PAREN_OPEN.search(written):  # （含上年结转200件）: the words inside
+        written = written[_PAREN_OPEN.search(written).start() + 1:]
+    rest, comparison = split_comparison(written.strip())
+    left = clean_left(rest, rank=True) if q.kind == "rank" else clean_left(strip_change(rest))
+    after = text[q.end:stop]
+    noun, used = noun_after(after) if q.kind not in ("rank", "percent") and not starts_change(after) else ("", 0)
+    if item is not None:
+        return item, comparison, used
+    if left in vocabulary().extraction("back_references"):  # 而2019年这一数字增至1.1万余人
+        left = next((d.subject for d in reversed(context.drafts) if d.subject and not d.comparison), left)
+    if _share().match(left):  # 占全部投资的比重为61.0%: a share of what the sentence is about
+        return (context.enumerated or prev_subject or context.previous()) + left.rstrip("的"), comparison, used
+    if left and is_function_only(left):  # 一直保持在8%以上: an adverb names nothing
+        left = ""
+    if not left and not noun:
+        if comparison or q.kind == "rank":
+            return "", comparison, used
+        return prev_subject or context.enumerated or context.before, comparison, used
+    if not left or is_verb_only(left):
+        return noun or context.enumerated or left, comparison, used
+    return left + noun, comparison, used
+
+
+def _share() -> re.Pattern:
+    return re.compile(alternation(vocabulary().extraction("share_markers")))
+
+
+def _kind(q: Quantity, comparison: str | None, clause_left: str) -> str:
+    """percent or 倍 with a comparison -> growth_rate; 专项资金1.5亿 -> money; a figure of no unit -> other (an index)."""
+    if comparison and q.kind in ("percent", "ratio"):
+        return "growth_rate"
+    money = vocabulary().extraction("money_context")
+    if q.kind == "count" and not q.unit and any(w in clause_left for w in money):
+        return "money"  # 专项资金1.5亿: the scale word says money, the unit is implied
+    return "other" if q.kind == "count" and not q.unit and not q.scale_text else q.kind
+
+
 def _leading_total(left: str) -> str:
-    m = re.match(r"(?:全市|我市|全年)?(共计|合计|累计|总计|共)", left)
+    """全市共计…100件 -> 共计: a totaliser opening the clause, recorded as the figure's qualifier."""
+    totals = vocabulary().extraction("total_openers")
+    scope = [w for w in vocabulary().extraction("lead_words") if w not in totals]
+    m = re.match(rf"(?:{alternation(scope)})*({alternation(totals)})", left)
     return m.group(1) if m else ""
-
-
-def _year(text, years, carry, s_start, q_start, default_year) -> int | None:
-    in_sentence = [y.year for y in years if s_start <= y.start < q_start]
-    if in_sentence:
-        return in_sentence[-1]
-    if "全年" in text[s_start:q_start]:
-        return default_year
-    return carry[-1] if carry else default_year
-
-
-def _distributed_items(text: str, subject_from: int, clause_qs: list[Quantity]) -> tuple[dict[int, str], str | None]:
-    """查扣批次和数量分别较2019年增长128.4%和35.6% -> ({start of 128.4%: 查扣批次, …: 查扣数量}, 较2019年增长)."""
-    idx = text.find("分别", subject_from, clause_qs[-1].start if clause_qs else subject_from)
-    if idx < 0:
-        return {}, None
-    after = [q for q in clause_qs if q.start > idx]
-    items = [s for s in re.split(r"和|与|及|、", clean_left(text[subject_from:idx])) if s]
-    if len(items) != len(after) or len(items) < 2:
-        return {}, None
-    shared = split_comparison(text[idx:after[0].start].strip())[1]
-    tags = _tags(items[0])
-    if len(tags) > 1 and tags[0][1] == "v":  # 查扣 distributes over 批次 and 数量
-        verb = tags[0][0]
-        items = [items[0]] + [s if _tags(s)[0][1] == "v" else verb + s for s in items[1:]]
-    last = _tags(items[-1])
-    if len(last) > 1 and not is_verb_only(last[-1][0]):  # 受理和办结数量: 数量 distributes back
-        items = [s + last[-1][0] if len(_tags(s)) == 1 and is_verb_only(s) else s for s in items[:-1]] + [items[-1]]
-    return {q.start: s for q, s in zip(after, items)}, shared
-
-
-def _bigrams(s: str) -> set[str]:
-    return {s[i:i + 2] for i in range(len(s) - 1)}
-
-
-def _link_bases(drafts: list[_Draft]) -> None:
-    """Point each comparison at the figure it modifies (same sentence, else the paragraph)."""
-    taken: dict[tuple, set[str]] = {}
-    for k, d in enumerate(drafts):
-        if d.comparison is None:
-            continue
-        earlier = [c for c in drafts[:k] if c.comparison is None and c.kind != "rank"]
-        cands = [c for c in earlier if c.sentence_key == d.sentence_key] or earlier[-1:]
-        if not cands:
-            continue
-        if d.item is not None:
-            used = taken.setdefault(d.group, set())
-            base = _match_item(d.item, cands, used)
-            used.add(base.id)
-        elif d.kind == "growth_rate":
-            base = cands[-1]
-        else:  # 净增2.1件 modifies the last figure in the same unit
-            base = next((c for c in reversed(cands) if c.unit == d.unit), cands[-1])
-        d.values["base_fact_id"] = base.id
-
-
-def _match_item(item: str, cands: list[_Draft], used: set[str]) -> _Draft:
-    """Best candidate for one item of a 分别 list: shared words first, else the next count."""
-    free = [c for c in cands if c.id not in used]
-    scored = [(len(_bigrams(item) & _bigrams(c.subject)), c) for c in free]
-    best = max(scored, key=lambda t: t[0], default=(0, None))
-    if best[0] > 0:
-        return best[1]
-    last = max((i for i, c in enumerate(cands) if c.id in used), default=-1)
-    wants_money = bool(_MONEY_WORDS.search(item))
-    later = [c for c in cands[last + 1:] if c.id not in used] or free or cands
-    return next((c for c in later if (c.kind == "money") == wants_money), later[0])
 
 
 def _fill_subjects(drafts: list[_Draft]) -> None:
@@ -255,7 +265,7 @@ def _fill_subjects(drafts: list[_Draft]) -> None:
         previous = next((c.subject for c in reversed(drafts[:k]) if c.sentence_key == d.sentence_key and c.subject), "")
         if not d.subject and d.base_fact_id in by_id:
             d.values["subject"] = by_id[d.base_fact_id].subject
-        elif not d.subject and d.kind == "rank":
+        elif not d.subject:  # 达到24479件, 比上年同月加快0.5个百分点: still what the sentence is about
             d.values["subject"] = previous
         elif d.subject in GENERIC_NOUNS and previous:
             d.values["subject"] = previous + d.subject

@@ -120,7 +120,7 @@ FACT_FEATURES = (
     "chunk_rank", "kind_ok", "kind_bad", "growth_fit", "growth_missing", "percent_fit", "percent_missing", "rank_fit",
     "rank_missing", "money_fit", "money_missing", "unexpected_kind", "money_unasked", "duration_fit", "duration_unasked",
     "unit_fit", "unit_miss", "actor_fit", "action_fit", "action_other", "counted_fit", "counted_missing", "delta_unasked", "in_question", "focus_same",
-    "focus_linked", "focus_sentence", "year_stated", "other_year", "month_fit", "month_conflict", "is_part", "asks_total", "total_vs_delta",
+    "focus_linked", "focus_sentence", "year_stated", "other_year", "month_fit", "month_conflict", "asks_total", "total_vs_delta",
     "average_missing", "focus_growth", "cov_gap", "segment_lead", "action_lead", "slots_stated", "slot_lead",
 )
 # Fits that say a figure matches a slot the question states; `slot_lead` compares their sum with the
@@ -180,7 +180,6 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
             "month_conflict": float(reading.months is not None and view.fact_months[i] not in (None, reading.months)),
             "other_year": float(not reading.years and fact.year is not None and view.report_year is not None
                                 and fact.year != view.report_year),
-            "is_part": float(fact.scope == "part"),
             "total_vs_delta": float(reading.scope == "total" and layout.is_delta[i] and not fact.comparison),
             "average_missing": float(reading.average and not any(w in ctx.clause for w in averages)),
             "asks_total": float(reading.scope == "total" and fact.scope == "part"),

@@ -10,7 +10,7 @@ A quantity keeps the figure exactly as written plus its parsed meaning:
 >>> same_figure(parse_quantity("81.22万"), parse_quantity("812200件"))
 True
 
-Labels are NOT quantities and are skipped by `find_quantities` (decisions, all generic):
+Labels are NOT quantities and are skipped by `find_quantities` (`qa.labels`; decisions, all generic):
 * years and dates: ``2020年``, ``2020年4月``, ``4月``, year ranges ``2016—2020年``
   (years stay discoverable through `find_years`, for the year a fact refers to);
 * anything inside book-title marks ``《…》`` and inside quotes ``“…”`` that hold a name
@@ -24,7 +24,13 @@ Labels are NOT quantities and are skipped by `find_quantities` (decisions, all g
 * set descriptions: ``在四个直辖市中`` (the group something is ranked among) and a count
   restating an enumeration (``市级、区级两个保护中心``): they describe a set the text
   names anyway, they are not reported figures;
-* ``每万人口`` (a rate denominator) and bare 百/千/万 without 近/约/上 (``万众``, ``百家``).
+* ``每万人口`` (a rate denominator) and bare 百/千/万 without 近/约/上 (``万众``, ``百家``);
+* periods (``近五年``, ``五年来``, ``1-4月份``: times, see `qa.labels.find_periods`), list markers
+  (``1.`` ``（2）``), vague amounts (``一批``), references to a listed set (``以上三类``) and a lone
+  ``零`` (``零件``); ``第二是…`` and a clause opened by ``第一，`` are list items, not ranks.
+
+A bare figure written in a change is a quantity even before a word (``由1.5下降到0.6``), and
+``12大类`` keeps its 大 (qa/vocab/units.toml ``size_infixes``). Word lists: units.toml, extraction.toml.
 """
 
 from __future__ import annotations
@@ -33,9 +39,12 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
+from functools import lru_cache
 
 import cn2an
+
+from qa.labels import YearMention, find_years, is_set_description, label_spans
+from qa.vocabulary import alternation, vocabulary
 
 __all__ = ["Quantity", "YearMention", "find_quantities", "parse_quantity", "same_figure", "find_years", "label_spans"]
 
@@ -54,48 +63,39 @@ class Quantity:
     end: int
 
 
-class YearMention(NamedTuple):
-    """A calendar year written in running text; ``is_base`` for comparison bases (较2019年)."""
-
-    year: int
-    start: int
-    end: int
-    is_base: bool
-
-
 _AR = r"[0-9０-９]+(?:,[0-9]{3})*(?:[.．][0-9０-９]+)?"
 _CN_DIGITS = "零〇一二两三四五六七八九"
 _CN = rf"[{_CN_DIGITS}十百千万亿]+(?:点[{_CN_DIGITS}]+)?"
 _BARE = {"十": 10, "百": 100, "千": 1000, "万": 10**4, "亿": 10**8}
 _CORE = re.compile(rf"(?P<ar>{_AR})|(?P<cn>{_CN})")
-_SCALES = {"万亿": 10**12, "千万": 10**7, "百万": 10**6, "十万": 10**5, "亿": 10**8, "万": 10**4, "千": 10**3}
-_SCALE_RE = re.compile("|".join(_SCALES))
-# Measure words, longest first so 人次 wins over 人 and 个月 over 个.
-_UNITS = sorted(
-    "个百分点 个批次 个月 周年 人次 家次 件次 户次 批次 小时 分钟 平方公里 平方米 公里 千米 公斤 千克 美元 欧元 港元 "
-    "元 件 起 名 人 个 家 项 笔 篇 册 次 支 条 位 批 户 所 座 台 套 部 本 份 种 类 场 期 年 天 周 倍 吨 亩 "
-    "例 宗 张 组 首 枚 箱 卷 门 间 只 辆 艘 架 株 处 轮 岁 米".split(),
-    key=len, reverse=True,
-)
-# Words that begin with a measure character but are not one (1.5亿支持, 每万人口, 位居).
-_NOT_UNIT = re.compile(
-    "支持|支撑|支付|支出|支援|支部|人口|人民|人才|人员|名义|名称|名单|位居|位列|位于|家庭|家乡|项目|条件|条例|"
-    "次数|起诉|起草|起来|期间|期限|期刊|年度|天津|天然|部门|部署|所有|所属|场所|种类|类型|份额|组织|组成|单位|"
-    "台湾|批准|批复|周期|例如|款项|间接|次要|处理|门类|本市|本地|首例|首家|米兰|轮流|岁月|件事"
-)
-_DURATION_UNITS = {"个月", "周年", "年", "天", "周", "小时", "分钟"}
-_APPROX_PREFIX = ("近", "约", "逾", "上")  # part of the figure as written: 近万次
-_TOTAL_PREFIX = ("累计", "合计", "共计", "总计", "达到", "超过", "不足", "不到", "至少", "多达", "共", "达")
-_RANK_VERB = re.compile(r"(居|排|列|名列|排名|排在|位居|位列)[^，。；：,;]{0,6}$")
 _DATE_SUFFIX = re.compile(r"[月日号时]")
+_RATIO = re.compile(r"\d+(?:\.\d+)?(?:\s*[∶:：]\s*\d+(?:\.\d+)?)+")
+_FRACTION = re.compile(rf"([{_CN_DIGITS}十百]+)分之([{_CN_DIGITS}十]+)|一(半)")
 _CONJ = set("和与及至到或、")
-_YEAR_RANGE = re.compile(r"(?:19|20)\d\d\s*[-—–~～至到]\s*(?:19|20)\d\d年?")
-_DATE = re.compile(r"(?:(?:19|20)\d\d年)?\d{1,2}月(?:\d{1,2}[日号])?")
-_YEAR = re.compile(r"(?<![0-9])((?:19|20)\d\d)年")
-_BOOK = re.compile(r"《[^《》\n]{0,80}》")
-_QUOTE = re.compile(r"“[^“”\n。]{0,60}”|「[^「」\n。]{0,60}」|\"[^\"\n。]{0,60}\"")
-_MONTH_DAY = re.compile(r"(\d{1,2})\.(\d{1,2})")
-_CLAUSE_END = re.compile(r"[，。；：！？,;:!?（(\n]")
+
+
+@lru_cache(maxsize=1)
+def _words() -> dict:
+    """The vocabulary this module reads, compiled once (qa/vocab/units.toml and extraction.toml)."""
+    v = vocabulary()
+    scales = v.units("scales")
+    extraction = v.extraction
+    return {
+        "scales": {k: int(f) for k, f in scales.items()},
+        "scale_re": re.compile(alternation(scales)),
+        "units": v.measure_words,
+        "not_unit": re.compile(alternation(v.units("not_units"))),
+        "durations": frozenset(v.units("duration_units")),
+        "approx": tuple(v.units("approx_prefixes")),
+        "totals": tuple(v.units("total_prefixes")),
+        "approx_after": tuple(v.units("approx_suffixes")),
+        "infixes": tuple(v.units("size_infixes")),
+        "glued": frozenset(v.units("numeral_not_after")),
+        "rank_verb": re.compile(rf"(?:{alternation(extraction('rank_verbs'))})[^，。；：,;]{{0,6}}$"),
+        "change_after": re.compile(alternation([*extraction("increase_words"), *extraction("decrease_words"),
+                                                *extraction("to_endings"), *extraction("to_words")])),
+        "from_before": re.compile(rf"(?:{alternation(extraction('from_words'))})$"),
+    }
 
 
 def _is_cjk(ch: str) -> bool:
@@ -114,41 +114,6 @@ def _num_value(core: str, is_cn: bool) -> Decimal | None:
         return None
 
 
-def label_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of labels whose digits are not quantities: 《titles》, quoted names, year ranges, dates."""
-    spans = [m.span() for m in _BOOK.finditer(text)]
-    for m in _QUOTE.finditer(text):
-        inner = m.group()[1:-1].strip()
-        md = _MONTH_DAY.fullmatch(inner)
-        is_date = md is not None and 1 <= int(md.group(1)) <= 12 and 1 <= int(md.group(2)) <= 31
-        if is_date or not _is_whole_figure(inner):
-            spans.append(m.span())
-    spans += [m.span() for m in _YEAR_RANGE.finditer(text)]
-    spans += [m.span() for m in _DATE.finditer(text)]
-    return spans
-
-
-def _is_whole_figure(s: str) -> bool:
-    found = list(_scan(s, whole=True))
-    return len(found) == 1 and found[0].start == 0 and found[0].end == len(s)
-
-
-def _qualifier_before(text: str, i: int) -> str:
-    for word in _TOTAL_PREFIX:
-        if text.endswith(word, 0, i):
-            return word
-    return ""
-
-
-def _is_set_description(text: str, start: int, end: int, value: Decimal) -> bool:
-    """在四个直辖市中 / 市级、区级两个保护中心: a count naming a set, not a reported figure."""
-    if text.endswith("在", 0, start) and re.match(r"[\u4e00-\u9fff]{1,10}中", text[end:]):
-        return True
-    clause = _CLAUSE_END.split(text[:start])[-1]
-    items = clause.split("、")
-    return len(items) >= 2 and Decimal(len(items)) == value
-
-
 def _scan(text: str, *, whole: bool):
     """Yield every quantity; ``whole`` relaxes the label rules for a single figure string.
 
@@ -157,77 +122,115 @@ def _scan(text: str, *, whole: bool):
     label rules of report prose (titles, quoted names, editions, dates).
     """
     labels = [] if whole else label_spans(text)
-    pos = 0
+    pos, bare = 0, None
     while (m := _CORE.search(text, pos)) is not None:
         pos = m.end()
-        q = _read(text, m, whole)
+        q = _ratio(text, m) or _read(text, m, whole)
         if q is None or any(a < q.end and q.start < b for a, b in labels):
             continue
         pos = max(pos, q.end)
+        if bare is not None:  # 快5.8和3.8个百分点, 提高0.9、5.9个百分点: the first takes the unit written once
+            if text[bare.end:q.start] in _CONJ and q.unit and not q.scale_text:
+                bare = Quantity(bare.text, bare.value, q.unit, "", q.kind, bare.qualifier, bare.start, bare.end)
+            yield bare
+            bare = None
+        if not q.unit and not q.scale_text and q.kind == "count" and not whole and text[q.end:q.end + 1] in _CONJ:
+            bare = q
+            continue
         yield q
+    if bare is not None:
+        yield bare
+
+
+def _is_cell(text: str, start: int, end: int) -> bool:
+    """The figure is a whole cell of a table row: 常德市 | 2070 | 262."""
+    after = text[end:].lstrip(" ")
+    return text[:start].rstrip(" ").endswith(("|", "｜", "\t")) and (not after or after[0] in "|｜\t\n")
+
+
+def _ratio(text: str, m: re.Match) -> Quantity | None:
+    """1∶1.98 and 3.9：59.5：36.6 are one ratio; 三分之一 and 一半 are shares (percent)."""
+    start = m.start()
+    pre = next((p for p in _words()["approx"] if text.endswith(p, 0, start)), "")
+    r = _RATIO.match(text, start)
+    if r and m.group("ar"):
+        parts = [float(x) for x in re.split(r"\s*[∶:：]\s*", r.group())]
+        value = parts[1] / parts[0] if len(parts) == 2 and parts[0] else parts[0]
+        return Quantity(r.group(), value, "", "", "ratio", "", start, r.end())
+    f = _FRACTION.match(text, start)
+    if f and m.group("cn") and f.group(1) != "百":  # 百分之 is a percent, read as one by _read
+        den, num = (_num_value(f.group(1), True), _num_value(f.group(2), True)) if f.group(2) else (Decimal(2), Decimal(1))
+        if den and num is not None:
+            return Quantity(text[start - len(pre):f.end()], float(num / den * 100), "%", "", "percent", pre,
+                            start - len(pre), f.end())
+    return None
 
 
 def _read(text: str, m: re.Match, whole: bool) -> Quantity | None:
-    is_cn = m.group("cn") is not None
+    is_cn, w = m.group("cn") is not None, _words()
     start, end = m.span()
     before, prev = text[:start], text[start - 1] if start else ""
     if prev and prev.isascii() and (prev.isalnum() or prev in "/#_") or text[end:end + 1].isascii() and text[end:end + 1].isalpha():
         return None  # glued to Latin letters: 5G, H7N9, GB/T 123
     core = m.group()
     value = _num_value(core, is_cn)
-    if value is None:
-        return None
+    if value is None or is_cn and core in "零〇" and not whole:
+        return None  # 零件, 零售: a lone 零 is part of a word
     if before.endswith("第"):
         return _read_ordinal(text, start - 1, end, value, whole)
     if is_cn and text.startswith("百分之", start):
         return None  # the 百 of 百分之 is not a number
     percent_word = before.endswith("百分之")
-    if prev and (prev in "每数" or is_cn and core[0] == "一" and prev in "统唯之同单逐专整万"):
+    if prev and (prev in "每数" or is_cn and core[0] == "一" and prev in w["glued"]):
         return None  # 每万人口, 数十家 (value unknown), 统一/唯一 are words
-    pre = next((p for p in _APPROX_PREFIX if before.endswith(p)), "")
+    pre = next((p for p in w["approx"] if before.endswith(p)), "")
     if pre == "上" and not (is_cn and core in "十百千万亿"):
         pre = ""  # 上 is only an approximation in 上万/上千
     if is_cn and core in "百千万亿" and not pre and not whole:
         return None  # bare 万/百: 万众创新, 百家; 近万次 is fine
-    qualifier = pre or _qualifier_before(text, start - len(pre))
+    qualifier = pre or next((t for t in w["totals"] if text.endswith(t, 0, start - len(pre))), "")
     i = end
     approx = ""
-    if text.startswith(("余", "多"), i):
+    if text.startswith(w["approx_after"], i):
         approx, i = text[i], i + 1
     scale = ""
-    s = _SCALE_RE.match(text, i)
+    s = w["scale_re"].match(text, i)
     if s and (not is_cn or approx):  # 3万, 30余万; a Chinese run already holds its own 万 (三万)
         scale, i = s.group(), s.end()
-        if not approx and text.startswith(("余", "多"), i):
+        if not approx and text.startswith(w["approx_after"], i):
             approx, i = text[i], i + 1
-    value *= _SCALES.get(scale, 1)
+    value *= w["scales"].get(scale, 1)
     unit, kind = "", "count"
     if percent_word or text.startswith(("%", "％"), i):
         unit, kind = "%", "percent"
         i += 0 if percent_word else 1
-    elif _NOT_UNIT.match(text, i) is None:
-        unit = next((u for u in _UNITS if text.startswith(u, i)), "")
-        i += len(unit)
+    elif w["not_unit"].match(text, i) is None:
+        infix = next((x for x in w["infixes"] if text.startswith(x, i) and w["not_unit"].match(text, i + len(x)) is None
+                      and any(text.startswith(u, i + len(x)) for u in w["units"])), "")  # 12大类
+        unit = next((u for u in w["units"] if text.startswith(u, i + len(infix))), "")
+        i += len(infix) + len(unit)
     if unit == "个百分点":
         kind = "percent"
     elif unit.endswith("元"):
         kind = "money"
-    elif unit in _DURATION_UNITS:
+    elif unit in w["durations"]:
         kind = "duration"
     elif unit == "倍":
         kind = "ratio"
     q_start = start - len(pre) - (3 if percent_word else 0)
     nxt = text[i:i + 1]
     if not unit and not scale and not whole and kind == "count":
-        if is_cn or _DATE_SUFFIX.match(nxt) or _is_cjk(nxt) and nxt not in _CONJ:
+        # 由1.5下降到0.6: a bare figure of a change is one, whatever follows it
+        in_change = not is_cn and (w["change_after"].match(text, i) or w["from_before"].search(before))
+        if is_cn or _DATE_SUFFIX.match(nxt) or _is_cjk(nxt) and nxt not in _CONJ and not in_change:
             return None  # Chinese numerals need a measure word; 4月 is a date; 昆仑2020行动 a name
-        if re.fullmatch(r"(?:19|20)\d\d", core) and not pre:
-            return None  # a bare year-shaped number is a year inside a name (昆仑2020)
+        if re.fullmatch(r"(?:19|20)\d\d", core) and not pre and not _is_cell(text, start, i):
+            return None  # a bare year-shaped number is a year inside a name (昆仑2020), not in a table cell
     if not is_cn and unit == "年" and re.fullmatch(r"(?:19|20)\d\d", core) and not approx:
         if not whole:
             return None  # a calendar year, see find_years
         kind = "other"
-    if not whole and kind == "count" and not scale and _is_set_description(text, q_start, i, value):
+    if not whole and kind == "count" and not scale and is_set_description(text, q_start, i, value):
         return None
     return Quantity(text[q_start:i], float(value), unit, scale, kind, approx or qualifier, q_start, i)
 
@@ -238,11 +241,15 @@ def _read_ordinal(text: str, start: int, end: int, value: Decimal, whole: bool) 
     if nxt == "年":
         qual = "连续" if text.endswith("连续", 0, start) else ""
         return Quantity(text[start:end + 1], float(value), "年", "", "duration", qual, start, end + 1)
-    unit = nxt if nxt in ("位", "名") and _NOT_UNIT.match(text, end) is None else ""
-    if not unit and _is_cjk(nxt) and not whole and not _RANK_VERB.search(text[:start]):
-        return None
+    unit = nxt if nxt in ("位", "名") and _words()["not_unit"].match(text, end) is None else ""
+    if not unit and not whole and not _words()["rank_verb"].search(text[:start]) and (_is_cjk(nxt) or _opens_clause(text, start)):
+        return None  # 第二是摄影作品 / "第一，…": an item of a list, no rank
     stop = end + len(unit)
     return Quantity(text[start:stop], float(value), unit, "", "rank", "", start, stop)
+
+
+def _opens_clause(text: str, start: int) -> bool:
+    return start == 0 or text[start - 1] in "，。；：,;:\n"
 
 
 def find_quantities(text: str) -> list[Quantity]:
@@ -257,7 +264,7 @@ def parse_quantity(text: str) -> Quantity | None:
     A lone year such as ``"2020年"`` parses with kind ``"other"``.
     """
     a, b = len(text) - len(text.lstrip()), len(text.rstrip().rstrip("。，,.；;"))
-    for word in _TOTAL_PREFIX:
+    for word in _words()["totals"]:
         if text.startswith(word, a) and b > a + len(word):
             a += len(word)
             break
@@ -278,20 +285,3 @@ def same_figure(a: Quantity, b: Quantity) -> bool:
     if a.unit and b.unit and a.unit != b.unit and a.kind != "rank":
         return False
     return math.isclose(a.value, b.value, rel_tol=1e-9, abs_tol=1e-9)
-
-
-def find_years(text: str) -> list[YearMention]:
-    """Calendar years in running text (not inside 《》 or quoted names, not year ranges).
-
-    >>> [(y.year, y.is_base) for y in find_years("2020年审结8820件，较2019年增长37.9%")]
-    [(2020, False), (2019, True)]
-    """
-    blocked = [m.span() for m in _BOOK.finditer(text)] + [m.span() for m in _QUOTE.finditer(text)]
-    blocked += [m.span() for m in _YEAR_RANGE.finditer(text)]
-    out = []
-    for m in _YEAR.finditer(text):
-        if any(a <= m.start() < b for a, b in blocked):
-            continue
-        is_base = bool(re.search(r"(较|比|与|同|相比)$", text[max(0, m.start() - 2):m.start()]))
-        out.append(YearMention(int(m.group(1)), m.start(), m.end(), is_base))
-    return out

@@ -23,40 +23,47 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 
 import jieba
 import jieba.posseg as pseg
 
+from qa.changes import split_comparison  # noqa: F401  (re-exported: the text before a figure is split here)
+from qa.labels import find_periods
 from qa.lexical import ensure_jieba
-from qa.vocabulary import vocabulary
+from qa.vocabulary import alternation, vocabulary
 
 jieba.setLogLevel(logging.INFO)  # the dictionary-building chatter is DEBUG on stderr
 
 ACTOR_SUFFIXES = vocabulary().actor_suffixes  # 机关, 法院, 总队, 代办处 … (qa/vocab/actors.toml)
 _ACTOR_RE = re.compile("|".join(sorted(ACTOR_SUFFIXES, key=len, reverse=True)))
-_LEAD_TIME = re.compile(r"^(?:(?:19|20)\d\d年(?:\d{1,2}月)?(?:以来|底|末)?|全年|年内|同时|此外|另外|其中)[，,]?")
+_YEAR_WORD = r"(?:19|20)\d\d年(?:\d{1,2}月)?"
+_LIST_MARK = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})[.．、](?!\d)|[（(](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）]"
 _PUNCT = set("，,：:。；;！!？?、")
-_FUNCTION_WORDS = frozenset("和 与 及 或 并 且 对 在 为 被 将 已 是 向 从 作为 成为".split())
 _CLAUSE_SEP = re.compile(r"[，,：:]")
 _SENTENCE = re.compile(r"[^。；！？!?;\n]+[。；！？!?;]*")
-_PROTECTED = re.compile(r"《[^《》\n]{0,80}》|“[^“”\n]{0,60}”|（[^（）\n]{0,30}）|\([^()\n]{0,30}\)")
-_LEAD_WORDS = re.compile(
-    r"^(?:(?:19|20)\d\d年(?:\d{1,2}月)?|全年|全市|我市|本市|全省|全区|全国|其中|同时|此外|另外|"
-    r"共计|合计|累计|总计|共|分别|先后|的|和|与|及|并|[、，,\s])+"
-)
-_TRAIL_WORDS = re.compile(r"(?:达到|达|共计|合计|累计|总计|共|为|是|约|超过|逾|分别为|分别|为期|计|连续|[、，,\s])+$")
-_RANK_TAIL = re.compile(
-    r"(?:在[^，。；]{1,12}中)?(?:位居|位列|名列|排名|排在|居|排|列)(?:全国|全省|全市|全球|世界|同类城市)?$"
-)
-_COMPARISON = re.compile(
-    r"(?:分别)?((?:同比|环比|较(?:上年同期|上年|去年|(?:19|20)\d\d年同期|(?:19|20)\d\d年)?"
-    r"|比(?:上年|去年|(?:19|20)\d\d年)|与(?:上年|去年|(?:19|20)\d\d年)相比)?"
-    r"(?:增长|增加|下降|减少|提高|提升|上升|降低|回落)了?|净增|净减)$"
-)
-# Nouns too generic to stand alone as a subject: 总量位居全国第四 -> "<previous subject>总量".
-GENERIC_NOUNS = frozenset({"总量", "数量", "总数", "规模", "总额", "增幅", "增速"})
+_PROTECTED = re.compile(r"《[^《》\n]{0,80}》|“[^“”\n]{0,60}”|（[^（）\n]{0,30}）|\([^()\n]{0,30}\)|\d[\d.]*(?:[∶:：]\d[\d.]*)+")
+_PARENTHESES = re.compile(r"（[^（）\n]{0,30}）|\([^()\n]{0,30}\)")
+# Subjects too generic to stand alone: 总量位居全国第四 -> "<previous subject>总量" (qa/vocab/extraction.toml).
+GENERIC_NOUNS = frozenset(vocabulary().extraction("generic_subjects"))
+_FUNCTION_WORDS = frozenset(vocabulary().extraction("function_words"))
 _NOUNISH = ("n", "vn", "j", "l", "s", "nr", "ns", "nt", "nz", "an", "i", "eng")
 _STOP_FLAGS = ("p", "c", "d", "r", "u", "ul", "uz", "ug", "uv", "ud", "f", "y")
+
+
+@lru_cache(maxsize=1)
+def _grammar() -> dict[str, re.Pattern]:
+    """Lead, trail and rank words of qa/vocab/extraction.toml as patterns."""
+    v = vocabulary().extraction
+    lead = alternation(v("lead_words"))
+    rank_verbs = alternation([*v("rank_nouns"), *v("rank_verbs")])
+    scopes = alternation(v("rank_scopes"))
+    return {
+        "lead_time": re.compile(rf"^(?:{_YEAR_WORD}(?:以来|底|末)?|{alternation(v('lead_clauses'))})[，,]?"),
+        "lead": re.compile(rf"^(?:{_YEAR_WORD}|{lead}|{alternation([*v('now_words'), *v('part_markers')])}|{_LIST_MARK}|[、，,\s])+"),
+        "trail": re.compile(rf"(?:{alternation(v('trail_words'))}|[、，,\s])+$"),
+        "rank": re.compile(rf"(?:在[^，。；]{{1,12}}中)?(?:{scopes})?(?:{rank_verbs})+(?:{scopes})?$"),
+    }
 
 
 def _tags(text: str) -> list[tuple[str, str]]:
@@ -133,7 +140,7 @@ def clause_actor(clause: str) -> tuple[str, int, int] | None:
     The first agency suffix whose prefix is a valid noun phrase wins, then the name is
     extended over noun-only continuations (国家知识产权局 + 天津专利代办处).
     """
-    lead = _LEAD_TIME.match(clause)
+    lead = _grammar()["lead_time"].match(clause)
     base = lead.end() if lead else 0
     head = clause[base:base + 30]
     for m in _ACTOR_RE.finditer(head):
@@ -151,25 +158,46 @@ def clause_actor(clause: str) -> tuple[str, int, int] | None:
     return None
 
 
-def split_comparison(left: str) -> tuple[str, str | None]:
-    """Split a trailing comparison (同比增长, 较2019年增长, 净增) off the text before a figure."""
-    m = _COMPARISON.search(left)
-    if not m:
-        return left, None
-    return left[:m.start()], m.group(1)
-
-
 def clean_left(left: str, *, rank: bool = False) -> str:
-    """Strip scope/time words at the start and totalisers/ranking verbs at the end."""
-    text = _TRAIL_WORDS.sub("", left)
+    """Strip parentheses, a leading period, scope/time words at the start and totalisers/ranking verbs at the end.
+
+    >>> clean_left("近五年累计退还企业"), clean_left("受理案件（含上年结转）"), clean_left("专利密度排名升至", rank=True)
+    ('退还企业', '受理案件', '专利密度')
+    """
+    g = _grammar()
+    text = strip_lead_time(_PARENTHESES.sub("", left))
+    text = g["trail"].sub("", text)
     if rank:
-        text = _TRAIL_WORDS.sub("", _RANK_TAIL.sub("", text))
-    return _LEAD_WORDS.sub("", text).strip()
+        text = g["trail"].sub("", g["rank"].sub("", text))
+    return g["lead"].sub("", text).strip()
+
+
+def strip_lead_time(text: str) -> str:
+    """Without a leading period or year: 近五年累计退还企业 -> 累计退还企业 (the span is the fact's time)."""
+    period = next(iter(find_periods(text)), None)
+    if period is not None and not text[:period.start].strip("，, "):
+        text = text[period.end:]
+    return re.sub(rf"^{_YEAR_WORD}(?:度)?[，,]?", "", text)
+
+
+def leading_noun(text: str) -> str:
+    """The noun phrase a clause opens with: 我国市场主体呈现蓬勃发展势头 -> 我国市场主体 (else the clause)."""
+    tags, used = _tags(text), 0
+    for word, flag in tags:
+        if flag.startswith("v") and flag != "vn" or flag[0] in "pcdu":
+            break
+        used += len(word)
+    return text[:used] if used >= 2 else text
 
 
 def is_verb_only(text: str) -> bool:
     """True when ``text`` names nothing (no noun-like token): 成立, 聘请覆盖, 对."""
     return not any(_is_nounish(f) for _, f in _tags(text))
+
+
+def is_function_only(text: str) -> bool:
+    """True when ``text`` holds only adverbs, prepositions and particles: 一直, 继续, 均."""
+    return all(f[0] in "dpcuryf" for _, f in _tags(text))
 
 
 def noun_after(segment: str) -> tuple[str, int]:
@@ -184,6 +212,7 @@ def noun_after(segment: str) -> tuple[str, int]:
     >>> noun_after("专利审查员作为技术调查官")
     ('专利审查员', 5)
     """
+    segment = re.split(r"[（()）]", segment, maxsplit=1)[0]  # a parenthesis after a figure names no noun of it
     lead = len(segment) - len(segment.lstrip("的 "))
     body = segment[lead:].rstrip("".join(_PUNCT) + " ")
     tags = _tags(body)

@@ -60,6 +60,21 @@ def test_qa_facts_stats():
     assert result.stdout.startswith("facts: ") and "unattributed figures: 0" in result.stdout
 
 
+def test_qa_facts_takes_the_common_options(tmp_path):
+    """--corpus, --cache-dir and --model as in the other commands (and IPQA_CORPUS); no model is loaded."""
+    import os
+
+    corpus = REPO / "eval" / "corpora" / "police-kunlun-2021-xinhua.txt"
+    result = run("qa", "facts", "--stats", "--corpus", str(corpus), "--cache-dir", str(tmp_path), "--model", "no/such-model")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("facts: ") and not result.stdout.startswith("facts: 0")
+    env = dict(os.environ, IPQA_CORPUS=str(corpus))
+    by_env = subprocess.run([sys.executable, "-m", "qa", "facts", "--stats"], cwd=REPO, capture_output=True, text=True,
+                            timeout=120, env=env)
+    assert by_env.stdout == result.stdout
+    assert not any(tmp_path.iterdir())  # nothing built, no model converted
+
+
 def test_index_list_add_remove_refuse_bad_input_before_loading_the_model(tmp_path):
     from tests.docmaker import make_scanned_pdf
 
