@@ -181,7 +181,10 @@ class Decider:
         chosen = self._joint(ranked, threshold)
         if not any(chosen):
             best = max((r.probability(0) for r in ranked if r), default=0.0)
-            return Decision("refuse", reason=_conflict_reason(reading, self.view, excluded), probability=best)
+            # A conflict is the reason only when it left nothing to score; otherwise the figures
+            # scored were not sure enough, which says nothing about the year.
+            reason = "" if any(ranked) else _conflict_reason(reading, self.view, excluded)
+            return Decision("refuse", reason=reason, probability=best)
         facts = tuple(self.view.facts[c[0]] for c in chosen if c is not None)
         probability = min(c[1] for c in chosen if c is not None)
         missing = sum(c is None for c in chosen)

@@ -9,6 +9,8 @@ the reason. Results keep the operands' scale as written (24.6万件 + 28.9万件
 '9079件 − 8820件 = 259件'
 >>> combine("sum", parse_quantity("24.6万件"), parse_quantity("28.9万件")).text
 '53.5万件'
+>>> combine("difference", parse_quantity("23.25%"), parse_quantity("11.69%")).text
+'11.56个百分点'
 >>> combine("sum", parse_quantity("9079件"), parse_quantity("31.4%")).reason
 '两个数字的类型不同（9079件、31.4%），不能相加减。'
 >>> verdict(parse_quantity("564名"), ">", 500.0, "名")
@@ -24,6 +26,7 @@ from qa.numbers import Quantity
 from qa.vocabulary import vocabulary
 
 SYMBOL = {"difference": "−", "sum": "+"}
+POINTS = "个百分点"  # the unit of a difference of two percentages
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,10 @@ def combine(operation: str, a: Quantity, b: Quantity) -> Combined:
     result = x - y if operation == "difference" else x + y
     scale = a.scale_text if a.scale_text == b.scale_text else ""
     factor = Decimal(repr(vocabulary().units("scales")[scale])) if scale else Decimal(1)
-    text = _format(result, scale, factor, a.unit or b.unit)
+    unit = a.unit or b.unit
+    if operation == "difference" and unit == "%":
+        unit = POINTS  # 23.25% − 11.69% is a change of 11.56个百分点, not 11.56%
+    text = _format(result, scale, factor, unit)
     formula = f"{a.text} {SYMBOL[operation]} {b.text} = {text}"
     return Combined(text, formula, float(result))
 
