@@ -77,3 +77,14 @@ def test_threshold_is_the_lowest_meeting_the_rate():
     by_question = {"a": [(0.9, 1)], "b": [(0.6, 0)], "c": [(0.4, 0)]}
     threshold, counts = choose_threshold(ex, by_question, max_wrong=0.0)
     assert threshold == 0.61 and counts["right"] == 1 and counts["wrong"] == 0
+
+
+def test_every_reserved_set_is_listed_with_its_report():
+    from eval.dataset import load_dataset
+    from eval.suite import LISTS, load_list
+
+    reserved = load_list(LISTS["reserved"])
+    on_disk = sorted((REPO_ROOT / "eval" / "reserved").glob("*.jsonl"))
+    assert sorted(s["dataset"] for s in reserved) == on_disk
+    for s in reserved:
+        assert s["corpus"].exists() and load_dataset(s["dataset"])
