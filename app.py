@@ -166,7 +166,7 @@ def create_app(engine, *, eval_set: Path = EVAL_SET):
             for old in workdir.glob("run-*"):  # keep only the latest chart
                 shutil.rmtree(old, ignore_errors=True)
             out = Path(tempfile.mkdtemp(prefix="run-", dir=workdir))
-            report = runner.report_markdown([run], dataset=name) if hasattr(runner, "report_markdown") else ""
+            report = render_eval.report_markdown(run, dataset=name)
             chart = render_eval.write_chart(run.summary or {}, out / "metrics.png")
         except Exception:  # noqa: BLE001
             log.exception("eval failed")
@@ -223,7 +223,8 @@ def create_app(engine, *, eval_set: Path = EVAL_SET):
                   api_visibility="private")
         with gr.Tab("评测"):
             gr.Markdown(f"运行内置评测集，或上传自己的评测集（每行一个 JSON 对象，不超过 {MAX_UPLOAD_BYTES // 1_000_000} MB）。")
-            upload = gr.File(label="上传评测集（可选）", file_types=[".jsonl", ".json", ".txt"], type="filepath")
+            upload = gr.File(label="上传评测集（可选）", file_types=[".jsonl", ".json", ".txt"], type="filepath",
+                             elem_id="qa-eval-upload")
             run_btn = gr.Button("运行评测", variant="primary")
             status = gr.Markdown()
             with gr.Row():
