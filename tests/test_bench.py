@@ -44,6 +44,12 @@ def test_targets_pass_and_fail():
     table = bench.render_table(result)
     assert "FAIL  v1_ask_rps_at_16_clients: 59.0 (limit >= 60.0)" in table
     assert "PASS  warm_start_s: 5.0 (limit <= 8.0)" in table and "error: ConnectError: x" in table
+    readme = bench.markdown_table(result).splitlines()
+    assert readme[2].startswith("| measurement | value |") and len({len(r.split(" | ")) for r in readme[2:]}) == 1
+    rows = {r.split(" | ")[0].lstrip("| "): r for r in readme[4:]}
+    assert rows["`/v1/ask`, 16 clients: p50 / p95, req/s, errors"].endswith("≥ 60 req/s, 0 errors | **not met** |")
+    assert rows["`/v1/ask`, 1 client: p50 / p95, req/s, errors"].endswith("p50 ≤ 25 ms | met |")
+    assert "29.0 s | ≤ 30 s | met" in rows["first start, empty cache, to serving (fp32)"]
 
 
 def test_missing_measurements_fail_their_targets():
