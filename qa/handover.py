@@ -75,7 +75,10 @@ class Handover:
 
         old = self.slot.current
         config = old.config
-        problem = prepare_in_child(config.cache_dir, log=self.log, cancel=self.cancel)
+        try:
+            problem = prepare_in_child(config.cache_dir, log=self.log, cancel=self.cancel)
+        except ValueError as exc:  # a cache that cannot be written: one line, no traceback (fp32 serves on)
+            problem = str(exc)
         if problem:
             return problem
         try:  # the verdict is on disk now: "int8" loads it, or says why it failed its check

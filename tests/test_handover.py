@@ -104,6 +104,17 @@ def test_handover_keeps_fp32_with_one_line_when_int8_is_not_usable(prepared, int
     assert len(lines) == 1 and lines[0].startswith("ipqa: 继续使用 fp32 编码器") and reason in lines[0]
 
 
+def test_an_unwritable_cache_is_one_line_without_traceback(tmp_path, monkeypatch, caplog):
+    def refuse(*a, **k):
+        raise ValueError("model cache directory /x is not writable (Permission denied)")
+
+    monkeypatch.setattr(int8_prepare, "prepare_in_child", refuse)
+    slot, lines = EngineSlot(Engine(Config(tmp_path))), []
+    done = Handover(slot, log=lines.append).start()
+    assert done.done.wait(10) and len(lines) == 1 and "is not writable" in lines[0]
+    assert not any(r.exc_info for r in caplog.records)
+
+
 def test_a_failing_handover_never_stops_the_server(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("bug")
