@@ -25,8 +25,10 @@ import threading
 import time
 from pathlib import Path
 
+from index.progress import say
 from qa import render, render_eval
 from qa.console import configure_logging, quiet_client_errors, safe_streams, tune_threads, user_error
+from qa.handover import EngineSlot, Handover
 from qa.server import Stop, is_loopback, listen_problem, port_number, serve_forever, stop_signals
 
 log = logging.getLogger("ipqa.app")
@@ -164,7 +166,7 @@ def create_app(engine, *, eval_set: Path = EVAL_SET):
             for old in workdir.glob("run-*"):  # keep only the latest chart
                 shutil.rmtree(old, ignore_errors=True)
             out = Path(tempfile.mkdtemp(prefix="run-", dir=workdir))
-            report = runner.report_markdown([run], dataset=name) if hasattr(runner, "report_markdown") else ""
+            report = render_eval.report_markdown(run, dataset=name)
             chart = render_eval.write_chart(run.summary or {}, out / "metrics.png")
         except Exception:  # noqa: BLE001
             log.exception("eval failed")
@@ -221,7 +223,8 @@ def create_app(engine, *, eval_set: Path = EVAL_SET):
                   api_visibility="private")
         with gr.Tab("评测"):
             gr.Markdown(f"运行内置评测集，或上传自己的评测集（每行一个 JSON 对象，不超过 {MAX_UPLOAD_BYTES // 1_000_000} MB）。")
-            upload = gr.File(label="上传评测集（可选）", file_types=[".jsonl", ".json", ".txt"], type="filepath")
+            upload = gr.File(label="上传评测集（可选）", file_types=[".jsonl", ".json", ".txt"], type="filepath",
+                             elem_id="qa-eval-upload")
             run_btn = gr.Button("运行评测", variant="primary")
             status = gr.Markdown()
             with gr.Row():
@@ -233,7 +236,8 @@ def create_app(engine, *, eval_set: Path = EVAL_SET):
             run_btn.click(run_evaluation, [upload], [status, metrics, chart, failures, report],
                           api_visibility="private", concurrency_limit=1, concurrency_id="eval")
         with gr.Tab("关于"):
-            gr.Markdown(about_markdown(engine))
+            about = gr.Markdown(about_markdown(engine))
+        demo.load(lambda: about_markdown(engine), None, about, queue=False, api_visibility="private")  # after a handover
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     demo.ipqa_engine = engine
     return demo
@@ -316,11 +320,14 @@ def _serve(args) -> int:
         from qa.engine import EngineConfig, QAEngine
 
         tune_threads()
-        try:
-            embedder = make_embedder(args.model, cache_dir=args.cache_dir, encoder=args.encoder, log=beat.log)
+        try:  # defer_check: a first start serves with fp32 and checks int8 in the background (qa/handover.py)
+            embedder = make_embedder(args.model, cache_dir=args.cache_dir, encoder=args.encoder, log=beat.log,
+                                     defer_check=True)
             engine = QAEngine(EngineConfig(corpus=args.corpus, cache_dir=args.cache_dir, model=args.model,
                                            chunk_size=args.chunk_size, encoder=args.encoder), embedder=embedder)
-            beat.step("加载模型与索引（首次运行会转换模型、构建并检验 int8 编码器、建立索引）")
+            beat.step("加载编码器")
+            getattr(embedder, "warm_up", lambda: None)()
+            beat.step("加载索引与事实表（首次运行会建立索引）")
             engine.warm_up()
             beat.step("预热")
             engine.ask(EXAMPLES[0])  # loads the tokenizer and the jieba dictionary now, not on the first question
@@ -328,17 +335,29 @@ def _serve(args) -> int:
             print(f"error: 无法加载问答引擎：{exc}", file=sys.stderr)
             return 1
         beat.step("构建网页")
-        demo = create_app(engine)
+        slot = EngineSlot(engine)
+        encoder, deferred = getattr(embedder, "encoder", "") or args.encoder, getattr(embedder, "deferred", False)
+        del engine, embedder  # after a handover only the slot holds the fp32 engine: let it go
+        demo = create_app(slot)
         try:
             launch(demo, auth=auth, server_name=args.host, server_port=args.port, quiet=True,
                    prevent_thread_lock=True)
         except OSError as exc:
             print(f"error: 无法在 {args.host}:{args.port} 上启动服务（{exc}）。", file=sys.stderr)
             return 2
-    encoder = getattr(embedder, "encoder", "") or args.encoder
+    handover = None
+    if deferred:
+        encoder += "，int8 编码器在后台构建并检验，通过后自动切换"
+        handover = Handover(slot, log=say, warm_question=EXAMPLES[0])
     print(f"正在服务：{demo.local_url}（查询编码 {encoder}；API：/v1/ask、/v1/chat/completions；启动用时 "
           f"{beat.elapsed():.1f} 秒；按 Ctrl-C 停止）", file=sys.stderr, flush=True)
-    serve_forever(demo)
+    try:
+        if handover is not None:
+            handover.start()
+        serve_forever(demo)
+    finally:
+        if handover is not None:
+            handover.stop()
     return 0
 
 

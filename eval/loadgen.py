@@ -65,13 +65,18 @@ class AppProcess:
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True, encoding="utf-8", errors="replace")
         ready = threading.Event()
+        self._new_line = threading.Condition()
 
         def read() -> None:
             for line in self.proc.stderr:
-                self.lines.append((time.monotonic() - self.started, line.rstrip("\n")))
+                with self._new_line:
+                    self.lines.append((time.monotonic() - self.started, line.rstrip("\n")))
+                    self._new_line.notify_all()
                 if line.startswith(SERVING):
                     ready.set()
             ready.set()
+            with self._new_line:
+                self._new_line.notify_all()
 
         threading.Thread(target=read, daemon=True).start()
         if not ready.wait(self.timeout) or self.proc.poll() is not None:
@@ -80,6 +85,17 @@ class AppProcess:
             raise RuntimeError(f"app.py did not start: {tail}")
         self.seconds_to_serving = next(t for t, text in self.lines if text.startswith(SERVING))
         return self
+
+    def wait_for(self, *texts: str, timeout: float = 600) -> tuple[float, str] | None:
+        """(seconds since start, line) of the first line containing one of `texts`, waiting up to `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self._new_line:
+            while True:
+                found = next(((t, line) for t, line in self.lines if any(x in line for x in texts)), None)
+                left = deadline - time.monotonic()
+                if found or left <= 0 or self.proc.poll() is not None:
+                    return found
+                self._new_line.wait(min(left, 1.0))
 
     def max_silence(self) -> float:
         """Longest time without a line on stderr until serving (the first line counts from the start)."""

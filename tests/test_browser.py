@@ -157,7 +157,7 @@ def test_example_button_and_clear(page):
 # -- no English on the page --------------------------------------------------------------------------
 
 # Words a Chinese user may see: acronyms the report itself uses, formats, and the model's name.
-LATIN_ALLOWED = {"API", "CSV", "PCT", "IP", "JSON", "JSONL", "SHA", "ONNX", "KB", "MB", "OpenAI", "Gradio",
+LATIN_ALLOWED = {"API", "CSV", "PCT", "IP", "JSON", "JSONL", "jsonl", "SHA", "ONNX", "KB", "MB", "OpenAI", "Gradio",
                  "intfloat", "multilingual", "small"}
 TABS = ("问答", "事实表", "评测", "关于")
 VISIBLE_TEXT = """() => {
@@ -180,11 +180,29 @@ def latin_words(text: str) -> set[str]:
     return {w for w in re.findall(r"(?<![A-Za-z0-9])[A-Za-z]{2,}(?![A-Za-z0-9])", text) if w not in LATIN_ALLOWED}
 
 
-def test_every_tab_is_chinese(page):
-    """Each tab's rendered text (code samples aside) has no Latin word outside the allow-list."""
+def run_uploaded_eval(page, tmp_path) -> None:
+    """Upload a small eval set with one failure and run it: metrics, failures and the report are on the page."""
+    data = tmp_path / "三题.jsonl"  # the user's file name is shown: Chinese, with its extension
+    data.write_text('{"id": "a", "question": "抓获几名？", "answers": ["564名"], "evidence": "564名", "kind": "figure"}\n'
+                    '{"id": "b", "question": "北京？", "answers": [], "evidence": "", "kind": "unanswerable"}\n'
+                    '{"id": "c", "question": "多少起？", "answers": ["425起"], "evidence": "425起", "kind": "figure"}\n',
+                    encoding="utf-8")
+    page.get_by_role("tab", name="评测").click()
+    page.locator("#qa-eval-upload input[type=file]").set_input_files(str(data))
+    page.wait_for_timeout(1000)
+    page.get_by_role("button", name="运行评测").click()
+    page.get_by_text("已评测 3 个问题").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    page.get_by_text("完整报告").click()  # open the accordion: the report's text is scanned too
+    page.wait_for_timeout(800)
+
+
+def test_every_tab_is_chinese(page, tmp_path):
+    """Each tab's rendered text (code samples aside) has no Latin word outside the allow-list, with a
+    refusal, the empty-question hint and the results of an uploaded eval set on the page."""
     ask(page, "北京市的专利数量是多少？")  # a refusal and its related passages are on the page too
     page.click("#qa-send")  # an empty question gets a visible hint, in Chinese
     page.wait_for_selector("#qa-chat .qa-hint", timeout=10_000)
+    run_uploaded_eval(page, tmp_path)
     found = {}
     for tab in TABS:
         page.get_by_role("tab", name=tab).click()

@@ -298,3 +298,19 @@ def test_failure_rows_from_a_run():
 def test_failure_rows_fallback_to_summary_failures():
     headers, rows = render_eval.failure_rows(_Run(summary={"failures": [{"id": "q9", "reasons": ["a", "b"]}]}))
     assert headers == ["id", "reasons"] and rows == [["q9", "a；b"]]
+
+
+def test_the_pages_full_report_is_chinese_and_escapes_uploaded_text():
+    items = [SimpleNamespace(id="q1", question="<script>x</script>抓了|多少人？", answers=("564名",)),
+             SimpleNamespace(id="q2", question="北京？", answers=())]
+    scores = [_Score("q1", "figure", False, False, ("refused an answerable question",)),
+              _Score("q2", "unanswerable", True, None)]
+    answers = [SimpleNamespace(short_answer="报告中没有找到"), SimpleNamespace(short_answer="报告中没有找到")]
+    summary = {"overall": {"n": 2, "accuracy": 0.5, "figure_accuracy": 0.0, "text_accuracy": None},
+               "retrieval": {"hit@3": 1.0, "mrr": 0.75}, "latency_ms": {"p50": 3.0, "p95": 4.0}}
+    report = render_eval.report_markdown(_Run(items, scores, answers, summary), dataset="my-set.jsonl")
+    assert "共 2 个问题" in report and "| 总体 · 准确率 | 0.5000 |" in report and "| 检索 · 前3命中率 | 1.0000 |" in report
+    assert "未答对的问题（1 个）" in report and "可答的问题被拒答" in report and "北京" not in report
+    assert "<script>" not in report and "&lt;script&gt;" in report and "抓了\\|多少人" in report
+    latin = set(re.findall(r"[A-Za-z]{2,}", report.replace("my-set.jsonl", ""))) - {"lt", "gt", "script"}
+    assert latin == set()
