@@ -100,7 +100,8 @@ def error_html(message: str = "抱歉，处理这个问题时出错了，请稍�
 
 
 def citation_label(c: Citation) -> str:
-    return section_label(c.section, c.section_title, c.paragraph)
+    """Where a citation stands: its report first (《…》) when several reports are loaded."""
+    return getattr(c, "report", "") + section_label(c.section, c.section_title, c.paragraph)
 
 
 def citation_labels(citations: Sequence[Citation]) -> list[str]:
@@ -159,6 +160,8 @@ def answer_parts(answer: Answer, asked: Any = None) -> list[str]:
     parts = []
     if answer.notice:
         parts.append(f'<div class="qa-notice" style="{NOTICE_BOX}">提示：{esc(answer.notice)}</div>')
+    if getattr(answer, "reports", ()):  # several reports loaded: which ones were asked
+        parts.append(f'<p class="qa-reports" style="margin:0;{MUTED}">检索的报告：{esc("、".join(answer.reports))}</p>')
     figures = [f.text for f in answer.figures]
     if answer.found:
         parts.append(f'<p class="qa-short" style="font-size:1.1em;margin:.2em 0">答：<strong>{esc(answer.short_answer)}</strong></p>')
