@@ -1,0 +1,343 @@
+"""Answers over every report of the knowledge base: one QAEngine per report, one shared embedder.
+
+The question's year, place or title picks the reports (qa.routing). A question naming none is
+one hybrid search over every report's chunks at once (index.reports.CombinedIndex), and the
+reports holding the best passages answer (at most MAX_ASKED). Each picked report answers with
+its own engine, exactly as it would alone (its own retrieval over its own chunks, so adding or
+removing another report never changes its answers); the query is embedded once for all of them
+(QueryMemo). Their answers are put together by qa.combining: rows labelled with their report,
+or a difference or comparison computed from two cited figures. With only the default report
+loaded, `ask` returns that report's engine's answer unchanged.
+
+>>> engine = LibraryEngine(EngineConfig(corpus=DEFAULT_CORPUS, cache_dir=DEFAULT_CACHE), library)  # doctest: +SKIP
+>>> engine.ask("19年比18年批捕的知识产权案子多了多少件？").short_answer  # doctest: +SKIP
+'1040件（计算得出）'
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Sequence
+
+from index.catalogue import ReportRecord
+from index.embedding import Embedder, make_embedder
+from index.library import TEXT_FILE, ReportLibrary
+from index.normalise import normalise_question
+from index.reports import CombinedIndex, LoadedReport, load_reports
+from qa.answering import compose_refusal
+from qa.combining import Part, compare, difference, labelled, refuse, rows
+from qa.engine import FACTS_FILE, EngineConfig, QAEngine, build_spec, to_turns
+from qa.numbers import find_years
+from qa.reader import Turn
+from qa.retrieval import HybridRetriever, RetrievalResult
+from qa.routing import Group, Plan, Shelved, find_mentions, plan, sub_question
+from qa.sanitize import clean_question
+
+MAX_ASKED = 3  # reports asked when the question names none (or a named year has more)
+SEARCH_HITS = 8  # passages of the one search over every report that pick those reports
+TITLE_CHARS = 20
+
+
+class QueryMemo:
+    """An embedder that embeds each query text once: every report's engine asks for the same vector."""
+
+    def __init__(self, inner: Embedder, size: int = 64) -> None:
+        self.inner, self.size = inner, size
+        self._memo: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed_queries(self, texts: Sequence[str]):
+        key = tuple(texts)
+        with self._lock:
+            vectors = self._memo.get(key)
+            if vectors is not None:
+                self._memo.move_to_end(key)
+        if vectors is None:
+            vectors = self.inner.embed_queries(texts)
+            with self._lock:
+                self._memo[key] = vectors
+                while len(self._memo) > self.size:
+                    self._memo.popitem(last=False)
+        return vectors.copy()
+
+    def __getattr__(self, name: str):  # model_id, index_key, encoder, embed_passages, warm_up …
+        return getattr(self.inner, name)
+
+
+def report_label(record: ReportRecord) -> str:
+    """How answers name a report: 《title》, long titles cut (never in the middle of a figure).
+
+    >>> report_label(ReportRecord("a", "2018年检察机关共批捕侵犯知识产权犯罪3306件5627人", "", "", 2018, "a.txt", "txt", "", ""))
+    '《2018年检察机关共批捕侵犯知识产权犯罪…》'
+    """
+    title = record.title or record.id
+    if len(title) > TITLE_CHARS:
+        title = re.sub(r"[\d.,，]+$", "", title[:TITLE_CHARS]) + "…"
+    return f"《{title}》"
+
+
+@dataclass(frozen=True)
+class Shelf:
+    """Everything loaded, replaced as a whole when a report is added or removed."""
+
+    shelved: tuple[Shelved, ...]  # the default first
+    engines: dict  # report id -> QAEngine
+    retriever: HybridRetriever | None  # over every report's chunks (None with one report)
+
+    def label(self, report_id: str) -> str:
+        return next(s.label for s in self.shelved if s.id == report_id)
+
+
+class LibraryEngine:
+    """Answers over the library's reports; the same ask / ask_ranked / ask_traced / status as QAEngine."""
+
+    def __init__(self, config: EngineConfig, library: ReportLibrary, *, embedder: Embedder | None = None,
+                 weights=None, log: Callable[[str], None] | None = None) -> None:
+        self.config, self.library, self._weights = config, library, weights
+        inner = embedder or make_embedder(config.model, cache_dir=config.cache_dir, encoder=config.encoder,
+                                          progress=config.progress)
+        self.embedder = inner if isinstance(inner, QueryMemo) else QueryMemo(inner)
+        self.default = QAEngine(config, embedder=self.embedder, weights=weights)
+        self.log = log or (lambda message: None)
+        self._shelf: Shelf | None = None
+        self._lock = threading.Lock()
+
+    # -- loading -------------------------------------------------------------------------
+    def warm_up(self) -> None:
+        if self._shelf is None:
+            with self._lock:
+                if self._shelf is None:
+                    self._shelf = self._load(None)
+
+    def reload(self) -> None:
+        """Load the library again after a report was added or removed (unchanged reports keep their engine)."""
+        with self._lock:
+            self._shelf = self._load(self._shelf)
+
+    def _load(self, previous: Shelf | None) -> Shelf:
+        from qa.factstore import FactTable, FactTableError
+
+        self.default.warm_up()
+        default_record = self.library.ensure_default()
+        spec = build_spec(chunk_size=self.config.chunk_size)
+        loaded = [LoadedReport(default_record, self.default.document, self.default.index,
+                               self.default.index.directory / FACTS_FILE)]
+        engines = {default_record.id: self.default}
+        for report in load_reports(self.library, self.embedder, spec, progress=self.config.progress, log=self.log,
+                                   include_default=False):
+            rid = report.record.id
+            old = previous.engines.get(rid) if previous else None
+            if old is not None and old.index.directory == report.index.directory:
+                engines[rid] = old
+            else:
+                try:
+                    facts = FactTable.load(report.facts_path, corpus_sha256=report.document.sha256)
+                except FactTableError as exc:
+                    self.log(f"report {rid} skipped: {exc}; remove it and add it again")
+                    continue
+                config = replace(self.config, corpus=self.library.report_dir(rid) / TEXT_FILE)
+                engines[rid] = QAEngine.loaded(config, report.document, report.index, facts, embedder=self.embedder,
+                                               weights=self._weights)
+            loaded.append(report)
+        shelved = tuple(Shelved(r.record.id, report_label(r.record), r.record.year, r.record.place,
+                                frozenset(y.year for y in find_years(r.document.text)), r.record.title)
+                        for r in loaded)
+        retriever = HybridRetriever(CombinedIndex.from_reports(loaded), self.embedder) if len(loaded) > 1 else None
+        return Shelf(shelved, engines, retriever)
+
+    @property
+    def shelf(self) -> Shelf:
+        self.warm_up()
+        return self._shelf
+
+    # -- the knowledge base ------------------------------------------------------------------
+    def records(self) -> list[ReportRecord]:
+        return self.library.records()
+
+    def add(self, data: bytes, filename: str, *, progress: bool = False, **overrides) -> ReportRecord:
+        """Add a report (PDF, .docx, HTML or text, as bytes), build it, and answer from it from now on."""
+        spec = build_spec(chunk_size=self.config.chunk_size)
+        result = self.library.add_bytes(data, filename, embedder=self.embedder, spec=spec, progress=progress,
+                                        **overrides)
+        self.reload()
+        return result.record
+
+    def remove(self, report_id: str) -> ReportRecord:
+        record = self.library.remove(report_id)
+        self.reload()
+        return record
+
+    # -- what the app and eval read ------------------------------------------------------
+    @property
+    def facts(self):
+        self.warm_up()
+        return self.default.facts
+
+    def status(self):
+        return self.default.status()
+
+    def variant(self, **changes) -> "LibraryEngine":
+        """Same loaded reports, other answering settings (the eval baselines)."""
+        other = LibraryEngine(replace(self.config, **changes), self.library, embedder=self.embedder,
+                              weights=self._weights, log=self.log)
+        shelf = self.shelf
+        other.default = self.default.variant(**changes)
+        engines = {rid: (other.default if e is self.default else e.variant(**changes)) for rid, e in shelf.engines.items()}
+        other._shelf = replace(shelf, engines=engines)
+        return other
+
+    # -- asking --------------------------------------------------------------------------
+    def ask(self, question: Any, history: Any = None):
+        return self.ask_traced(question, history)[0]
+
+    def ask_ranked(self, question: Any, history: Any = None, *, k: int = 5):
+        answer, retrieved, _ = self.ask_traced(question, history)
+        return answer, ([h.chunk.text for h in retrieved.hits[:k]] if retrieved is not None else [])
+
+    def ask_traced(self, question: Any, history: Any = None):
+        """(answer, retrieval, decision) as QAEngine.ask_traced; decision only when one report answered."""
+        started = time.perf_counter()
+        shelf = self.shelf
+        cleaned = clean_question(question)
+        if len(shelf.engines) == 1 or cleaned.problem or not cleaned.has_chinese:
+            return self.default.ask_traced(question, history)
+        turns = to_turns(history)
+        text = normalise_question(cleaned.text)
+        earlier = [normalise_question(t.content) for t in reversed(turns) if t.role == "user"]
+        route = plan(text, shelf.shelved, earlier=earlier)
+        retrieved, decision = None, None
+        if route.reason:
+            answer = compose_refusal(cleaned.text, route.reason, (), notice=cleaned.notice)
+        else:
+            groups, more = route.groups, 0
+            if not groups or any(len(g.report_ids) > MAX_ASKED for g in groups):
+                ranked, retrieved = self._search(shelf, cleaned.text, history)
+                groups, more = self._searched_groups(shelf, route, ranked, text)
+            history = self._history(shelf, turns)  # each report is asked alone: earlier years name no report
+            traced = [(g, rid, *shelf.engines[rid].ask_traced(cleaned.text if g.question == text else g.question,
+                                                              history)[:3])
+                      for g in groups for rid in g.report_ids]
+            answer = self._combine(shelf, route, cleaned, traced, more, searched=not route.groups)
+            if len(traced) == 1:
+                retrieved, decision = traced[0][3], traced[0][4]
+            elif retrieved is None:
+                retrieved = _merged([t[3] for t in traced])
+        return replace(answer, latency_ms=round((time.perf_counter() - started) * 1000, 2)), retrieved, decision
+
+    def _search(self, shelf: Shelf, question: str, history: Any) -> tuple[list[str], RetrievalResult]:
+        """One hybrid search over every report's chunks; the reports in the order of their best passage."""
+        reading = self.default.read(question, history)  # the query text every engine embeds (memoised)
+        retrieved = shelf.retriever.retrieve(reading.query, k=SEARCH_HITS)
+        return list(dict.fromkeys(h.chunk.doc_id for h in retrieved.hits)), retrieved
+
+    @staticmethod
+    def _searched_groups(shelf: Shelf, route: Plan, ranked: list[str], text: str) -> tuple[tuple[Group, ...], int]:
+        """The groups to ask when the plan names no report (or more than MAX_ASKED share a year or place)."""
+        if route.groups:
+            picked = [tuple(i for i in ranked if i in g.report_ids)[:MAX_ASKED] or g.report_ids[:MAX_ASKED]
+                      for g in route.groups]
+            more = sum(len(g.report_ids) - len(p) for g, p in zip(route.groups, picked))
+            return tuple(replace(g, report_ids=p) for g, p in zip(route.groups, picked)), more
+        years = {s.id: s.year for s in shelf.shelved}
+        asked = sorted(ranked[:MAX_ASKED], key=lambda i: years[i] or 0)  # rows read in time order
+        distinct = len({years[i] for i in asked}) == len(asked) and all(years[i] for i in asked)
+        # 哪一年更高: each report is one side, asked without the comparison
+        question = sub_question(text, ()) if route.operation == "compare" else text
+        groups = tuple(Group(f"{years[i]}年" if distinct else shelf.label(i), (i,), question) for i in asked)
+        return groups, len(ranked) - len(asked)
+
+    @staticmethod
+    def _history(shelf: Shelf, turns: Sequence[Turn]) -> list[Turn]:
+        """Earlier questions without the years and places that picked their reports (each report is asked alone)."""
+        out = []
+        for t in turns:
+            text = normalise_question(t.content) if t.role == "user" else t.content
+            mentions = find_mentions(text, shelf.shelved) if t.role == "user" else ()
+            out.append(Turn(t.role, sub_question(text, mentions) if mentions else t.content))
+        return out
+
+    def _combine(self, shelf: Shelf, route: Plan, cleaned, traced: list, more: int, *, searched: bool):
+        """One Answer from what each report answered (`searched`: the search picked them, not the question)."""
+        question, notice = cleaned.text, cleaned.notice
+        parts = [Part(g.name, rid, shelf.label(rid), answer,
+                      tuple(shelf.engines[rid].facts.get(f.fact_id) for f in answer.figures))
+                 for g, rid, answer, _, _ in traced]
+        reports = tuple(dict.fromkeys(p.label for p in parts))
+        note = f"另有{more}份报告也有相关段落；问题写明年份、地区或报告名称可以只问其中一份。" if more > 0 else ""
+        if route.missing:
+            note += f"报告库中没有{'、'.join(route.missing)}的报告。"
+        found = [p for p in parts if p.answer.found]
+        names = list(dict.fromkeys(p.name for p in parts))
+        if route.operation in ("difference", "compare") and len(names) > 1:
+            sides = {name: [p for p in found if p.name == name] for name in names}
+            empty = next((p for p in parts if not sides[p.name]), None)
+            if empty is not None:
+                why = empty.answer.reason or "报告中没有这个数字"
+                return refuse(question, f"{empty.title}（{empty.label}）没有找到：{why}无法计算。", parts, reports,
+                              notice=notice)
+            if any(len(side) > 1 for side in sides.values()):
+                return refuse(question, "同一年份（或地区）有几份报告都回答了，无法确定用哪一份计算；请写明报告名称。",
+                              parts, reports, notice=notice)
+            operands = [side[0] for side in sides.values()]
+            why = _scope(shelf, route.by, operands)
+            if why:
+                return refuse(question, why, parts, reports, notice=notice)
+            if route.operation == "difference" and len(operands) == 2:
+                return difference(question, *operands, reports, notice=notice)
+            return compare(question, operands, reports, lower=route.lower, notice=notice)
+        if len(parts) == 1 or (len(found) == 1 and (searched or not parts[0].name)):
+            answer = labelled((found or parts)[0].answer, (found or parts)[0].label, reports, question=question)
+            return replace(answer, answer=answer.answer + (f"\n{note}" if note else ""))
+        if not found:
+            return refuse(question, f"在{'、'.join(reports)}中都没有找到。", parts, reports, notice=notice)
+        return rows(question, found if searched or not parts[0].name else parts, reports, note=note, notice=notice)
+
+
+def open_library(config: EngineConfig, reports: Sequence = (), *, folder: str = "library",
+                 embedder: Embedder | None = None, log: Callable[[str], None] | None = None) -> LibraryEngine:
+    """A LibraryEngine over the library in `config.cache_dir/folder`, with `reports` (paths) added
+    first unless already there; the default report is `config.corpus`."""
+    from index.intake import DuplicateReport
+    from index.settings import default_report_meta
+
+    library = ReportLibrary(config.cache_dir, default_corpus=config.corpus, folder=folder, log=log,
+                            default_meta=default_report_meta(config.corpus))
+    engine = LibraryEngine(config, library, embedder=embedder, log=log)
+    spec = build_spec(chunk_size=config.chunk_size)
+    for path in reports:
+        try:
+            library.add_file(path, embedder=engine.embedder, spec=spec, progress=config.progress)
+        except DuplicateReport:
+            pass
+    return engine
+
+
+def _scope(shelf: Shelf, by: str, parts: Sequence[Part]) -> str:
+    """Why figures of reports told apart by year (place) cannot be compared: their places (years) differ."""
+    about = {s.id: s for s in shelf.shelved}
+    other = {"year": "place", "place": "year"}.get(by)
+    values = {p.report_id: getattr(about[p.report_id], other) for p in parts} if other else {}
+    if len(set(values.values())) <= 1:
+        return ""
+    said = "、".join(f"{p.title}的报告是{_scope_name(other, values[p.report_id])}的" for p in parts)
+    return (f"{said}，范围不同，数字说的不是同一件事，不能相减或比较；"
+            f"请在问题中写明{'地区' if other == 'place' else '年份'}。")
+
+
+def _scope_name(kind: str, value) -> str:
+    if kind == "place":
+        return value or "全国或未写明地区"
+    return f"{value}年" if value else "未写明年份"
+
+
+def _merged(results: Sequence[RetrievalResult | None]) -> RetrievalResult | None:
+    """Several reports' retrievals as one ranking: their hits taken in turn."""
+    results = [r for r in results if r is not None]
+    if not results:
+        return None
+    hits = [r.hits[i] for i in range(max(len(r.hits) for r in results)) for r in results if i < len(r.hits)]
+    return RetrievalResult(tuple(hits), max(r.max_dense for r in results), max(r.max_lexical for r in results))
