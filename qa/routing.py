@@ -42,6 +42,7 @@ _COMPARE_TAIL = re.compile(r"^(?:更|比较)?(?:多|高|大|少|低)(?:一些|�
 # Questions across reports: a difference, a comparison, each one's figure.
 _DIFFERENCE = re.compile(r"(?:相差|差距|差额|差了?)(?:是|有|为)?(?:多少|几|多大)(?:个百分点)?"
                          r"|(多|少|高|低|增加|减少|增长|下降|上升|提高|降低|涨|降)(?:了|出)?(?:多少|几)(?:个百分点)?")
+_MORE_VERB = re.compile(r"(?<![有多至最])(?:多|少)([^，,。？?多少几是有的了]{1,4}?了?)(?:多少|几)")  # 多批捕了多少人
 _DIFFERENCE_EN = re.compile(r"how (?:many|much) (?:more|less|fewer)|\bdifference\b", re.I)
 _GROWTH_VERBS = ("增加", "减少", "增长", "下降", "上升", "提高", "降低", "涨", "降")
 _GROWTH_WORDS = re.compile(r"同比|环比|比上年|较上年|比去年|较去年|比上一年|较上一年")
@@ -161,12 +162,14 @@ def operation_of(text: str) -> str:
 
     >>> operation_of("19年比18年多了多少件"), operation_of("2018年和2019年同比增长了多少")
     ('difference', 'each')
+    >>> operation_of("2019年比2018年多批捕了多少人"), operation_of("18年和19年各有多少人")
+    ('difference', 'each')
     >>> operation_of("天津和北京谁的专利多"), operation_of("是2018年多还是2019年多"), operation_of("哪年更低")
     ('compare', 'compare', 'compare')
     """
     difference = _DIFFERENCE.search(text)
     growth_only = difference and difference.group(1) in _GROWTH_VERBS and _GROWTH_WORDS.search(text)
-    if _DIFFERENCE_EN.search(text) or (difference and not growth_only):
+    if _DIFFERENCE_EN.search(text) or _MORE_VERB.search(text) or (difference and not growth_only):
         return "difference"
     if _COMPARE.search(text) or _COMPARE_EN.search(text):
         return "compare"
@@ -206,14 +209,14 @@ def sub_question(text: str, mentions: Sequence[Mention]) -> str:
         out.append(text[last:max(last, start)])
         last = max(last, end)
     rest = "".join(out) + text[last:]
-    rest = _DIFFERENCE.sub("是多少", rest)
+    rest = _DIFFERENCE.sub("是多少", _MORE_VERB.sub(lambda m: m.group(1) + "多少", rest))
     if _WHO.search(rest):
         rest = _TAIL.sub("", _WHO.sub("", rest))
     rest = _EACH.sub("", _WHICH.sub("", rest))
     if re.search(r"[\u4e00-\u9fff]", _ENGLISH.sub("", rest)):
         rest = _ENGLISH.sub("", rest)
     rest = re.sub(r"[，,、\s]+(?=[?？。!！]|$|是多少)", "", rest)
-    rest = re.sub(r"^[，,、?？\s]+", "", rest).strip()
+    rest = re.sub(r"^[的，,、?？\s]+", "", rest).strip()
     rest = re.sub(r"([?？])[?？]+", r"\1", rest)
     if not _ASKS.search(rest):
         rest = re.sub(r"[是的?？。!！\s]+$", "", rest) + "是多少?"
