@@ -27,6 +27,7 @@ from index.normalise import normalise_report
 from qa.answering import Answer, AnswerFigure, Citation, Computed, citation_lines, compose_refusal
 from qa.numbers import Quantity, parse_quantity
 from qa.operations import combine, comparable
+from qa.routing import Plan
 
 PER_REPORT_CITATIONS = 2
 # Fact fields that must agree for two figures to mean the same thing (those a fact table has).
@@ -42,6 +43,8 @@ class Part:
     label: str  # 《title》
     answer: Answer
     facts: tuple = ()  # the fact rows of answer.figures, in order (None where unknown)
+    year: int | None = None  # what the report is about (the catalogue's year and place)
+    place: str = ""
 
     @property
     def title(self) -> str:
@@ -217,3 +220,56 @@ def compare(question: str, parts: Sequence[Part], reports: Sequence[str], *, low
                         "" if equal else quantities[top].text)
     note = "比较的是下列各报告原文中的数字（报告本身没有做这个比较）。"
     return _computed_answer(question, parts, reports, short, computed, note, notice)
+
+
+def scope_problem(by: str, parts: Sequence[Part]) -> str:
+    """Why figures of reports told apart by year (or place) cannot be set side by side: their places
+    (or years) differ, so they do not count the same thing ("" when they agree)."""
+    other = {"year": "place", "place": "year"}.get(by)
+    values = [getattr(p, other) for p in parts] if other else []
+    if len(set(values)) <= 1:
+        return ""
+    said = "、".join(f"{p.title}的报告是{_scope_name(other, v)}的" for p, v in zip(parts, values))
+    return f"{said}，范围不同，数字说的不是同一件事，不能相减或比较；请在问题中写明{'地区' if other == 'place' else '年份'}。"
+
+
+def _scope_name(kind: str, value) -> str:
+    if kind == "place":
+        return value or "全国或未写明地区"
+    return f"{value}年" if value else "未写明年份"
+
+
+def put_together(question: str, route: Plan, parts: Sequence[Part], *, more: int = 0, searched: bool = False,
+                 notice: str = "") -> Answer:
+    """One Answer from what each report answered, as the plan asks (`searched`: a search picked the
+    reports, not the question, so reports without an answer are left out; `more`: reports not asked)."""
+    reports = tuple(dict.fromkeys(p.label for p in parts))
+    note = f"另有{more}份报告也有相关段落；问题写明年份、地区或报告名称可以只问其中一份。" if more > 0 else ""
+    if route.missing:
+        note += f"报告库中没有{'、'.join(route.missing)}的报告。"
+    found = [p for p in parts if p.answer.found]
+    names = list(dict.fromkeys(p.name for p in parts))
+    if route.operation in ("difference", "compare") and len(names) > 1:
+        sides = {name: [p for p in found if p.name == name] for name in names}
+        empty = next((p for p in parts if not sides[p.name]), None)
+        if empty is not None:
+            why = empty.answer.reason or "报告中没有这个数字。"
+            return refuse(question, f"{empty.title}（{empty.label}）没有找到：{why}无法计算。", parts, reports,
+                          notice=notice)
+        if any(len(side) > 1 for side in sides.values()):
+            return refuse(question, "同一年份（或地区）有几份报告都回答了，无法确定用哪一份计算；请写明报告名称。",
+                          parts, reports, notice=notice)
+        operands = [side[0] for side in sides.values()]
+        why = scope_problem(route.by, operands)
+        if why:
+            return refuse(question, why, parts, reports, notice=notice)
+        if route.operation == "difference" and len(operands) == 2:
+            return difference(question, *operands, reports, notice=notice)
+        return compare(question, operands, reports, lower=route.lower, notice=notice)
+    if len(parts) == 1 or (len(found) == 1 and (searched or not parts[0].name)):
+        one = (found or parts)[0]
+        answer = labelled(one.answer, one.label, reports, question=question)
+        return replace(answer, answer=_lines(answer.answer, note))
+    if not found:
+        return refuse(question, f"在{'、'.join(reports)}中都没有找到。", parts, reports, notice=notice)
+    return rows(question, found if searched or not parts[0].name else parts, reports, note=note, notice=notice)

@@ -29,7 +29,7 @@ from index.library import TEXT_FILE, ReportLibrary
 from index.normalise import normalise_question
 from index.reports import CombinedIndex, LoadedReport, load_reports
 from qa.answering import compose_refusal
-from qa.combining import Part, compare, difference, labelled, refuse, rows
+from qa.combining import Part, put_together
 from qa.engine import FACTS_FILE, EngineConfig, QAEngine, build_spec, to_turns
 from qa.numbers import find_years
 from qa.reader import Turn
@@ -221,7 +221,8 @@ class LibraryEngine:
             traced = [(g, rid, *shelf.engines[rid].ask_traced(cleaned.text if g.question == text else g.question,
                                                               history)[:3])
                       for g in groups for rid in g.report_ids]
-            answer = self._combine(shelf, route, cleaned, traced, more, searched=not route.groups)
+            answer = put_together(cleaned.text, route, self._parts(shelf, traced), more=more,
+                                  searched=not route.groups, notice=cleaned.notice)
             if len(traced) == 1:
                 retrieved, decision = traced[0][3], traced[0][4]
             elif retrieved is None:
@@ -260,41 +261,13 @@ class LibraryEngine:
             out.append(Turn(t.role, sub_question(text, mentions) if mentions else t.content))
         return out
 
-    def _combine(self, shelf: Shelf, route: Plan, cleaned, traced: list, more: int, *, searched: bool):
-        """One Answer from what each report answered (`searched`: the search picked them, not the question)."""
-        question, notice = cleaned.text, cleaned.notice
-        parts = [Part(g.name, rid, shelf.label(rid), answer,
-                      tuple(shelf.engines[rid].facts.get(f.fact_id) for f in answer.figures))
-                 for g, rid, answer, _, _ in traced]
-        reports = tuple(dict.fromkeys(p.label for p in parts))
-        note = f"另有{more}份报告也有相关段落；问题写明年份、地区或报告名称可以只问其中一份。" if more > 0 else ""
-        if route.missing:
-            note += f"报告库中没有{'、'.join(route.missing)}的报告。"
-        found = [p for p in parts if p.answer.found]
-        names = list(dict.fromkeys(p.name for p in parts))
-        if route.operation in ("difference", "compare") and len(names) > 1:
-            sides = {name: [p for p in found if p.name == name] for name in names}
-            empty = next((p for p in parts if not sides[p.name]), None)
-            if empty is not None:
-                why = empty.answer.reason or "报告中没有这个数字"
-                return refuse(question, f"{empty.title}（{empty.label}）没有找到：{why}无法计算。", parts, reports,
-                              notice=notice)
-            if any(len(side) > 1 for side in sides.values()):
-                return refuse(question, "同一年份（或地区）有几份报告都回答了，无法确定用哪一份计算；请写明报告名称。",
-                              parts, reports, notice=notice)
-            operands = [side[0] for side in sides.values()]
-            why = _scope(shelf, route.by, operands)
-            if why:
-                return refuse(question, why, parts, reports, notice=notice)
-            if route.operation == "difference" and len(operands) == 2:
-                return difference(question, *operands, reports, notice=notice)
-            return compare(question, operands, reports, lower=route.lower, notice=notice)
-        if len(parts) == 1 or (len(found) == 1 and (searched or not parts[0].name)):
-            answer = labelled((found or parts)[0].answer, (found or parts)[0].label, reports, question=question)
-            return replace(answer, answer=answer.answer + (f"\n{note}" if note else ""))
-        if not found:
-            return refuse(question, f"在{'、'.join(reports)}中都没有找到。", parts, reports, notice=notice)
-        return rows(question, found if searched or not parts[0].name else parts, reports, note=note, notice=notice)
+    @staticmethod
+    def _parts(shelf: Shelf, traced: list) -> list[Part]:
+        about = {s.id: s for s in shelf.shelved}
+        return [Part(g.name, rid, about[rid].label, answer,
+                     tuple(shelf.engines[rid].facts.get(f.fact_id) for f in answer.figures),
+                     year=about[rid].year, place=about[rid].place)
+                for g, rid, answer, _, _ in traced]
 
 
 def open_library(config: EngineConfig, reports: Sequence = (), *, folder: str = "library",
@@ -314,24 +287,6 @@ def open_library(config: EngineConfig, reports: Sequence = (), *, folder: str = 
         except DuplicateReport:
             pass
     return engine
-
-
-def _scope(shelf: Shelf, by: str, parts: Sequence[Part]) -> str:
-    """Why figures of reports told apart by year (place) cannot be compared: their places (years) differ."""
-    about = {s.id: s for s in shelf.shelved}
-    other = {"year": "place", "place": "year"}.get(by)
-    values = {p.report_id: getattr(about[p.report_id], other) for p in parts} if other else {}
-    if len(set(values.values())) <= 1:
-        return ""
-    said = "、".join(f"{p.title}的报告是{_scope_name(other, values[p.report_id])}的" for p in parts)
-    return (f"{said}，范围不同，数字说的不是同一件事，不能相减或比较；"
-            f"请在问题中写明{'地区' if other == 'place' else '年份'}。")
-
-
-def _scope_name(kind: str, value) -> str:
-    if kind == "place":
-        return value or "全国或未写明地区"
-    return f"{value}年" if value else "未写明年份"
 
 
 def _merged(results: Sequence[RetrievalResult | None]) -> RetrievalResult | None:
