@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
@@ -27,6 +26,7 @@ from index.catalogue import ReportRecord
 from index.embedding import Embedder, make_embedder
 from index.library import TEXT_FILE, ReportLibrary
 from index.normalise import normalise_question
+from index.querycache import QueryMemo
 from index.reports import CombinedIndex, LoadedReport, load_reports
 from qa.answering import compose_refusal
 from qa.combining import Part, put_together
@@ -40,32 +40,6 @@ from qa.sanitize import clean_question
 MAX_ASKED = 3  # reports asked when the question names none (or a named year has more)
 SEARCH_HITS = 8  # passages of the one search over every report that pick those reports
 TITLE_CHARS = 20
-
-
-class QueryMemo:
-    """An embedder that embeds each query text once: every report's engine asks for the same vector."""
-
-    def __init__(self, inner: Embedder, size: int = 64) -> None:
-        self.inner, self.size = inner, size
-        self._memo: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def embed_queries(self, texts: Sequence[str]):
-        key = tuple(texts)
-        with self._lock:
-            vectors = self._memo.get(key)
-            if vectors is not None:
-                self._memo.move_to_end(key)
-        if vectors is None:
-            vectors = self.inner.embed_queries(texts)
-            with self._lock:
-                self._memo[key] = vectors
-                while len(self._memo) > self.size:
-                    self._memo.popitem(last=False)
-        return vectors.copy()
-
-    def __getattr__(self, name: str):  # model_id, index_key, encoder, embed_passages, warm_up …
-        return getattr(self.inner, name)
 
 
 def report_label(record: ReportRecord) -> str:
@@ -158,11 +132,18 @@ class LibraryEngine:
     def records(self) -> list[ReportRecord]:
         return self.library.records()
 
-    def add(self, data: bytes, filename: str, *, progress: bool = False, **overrides) -> ReportRecord:
-        """Add a report (PDF, .docx, HTML or text, as bytes), build it, and answer from it from now on."""
+    def add(self, data: bytes, filename: str, *, progress: bool = False,
+            stage: Callable[[float, str], None] | None = None, **overrides) -> ReportRecord:
+        """Add a report (PDF, .docx, HTML or text, as bytes), build it, and answer from it from now on.
+
+        `stage(fraction, what)` hears where it is; `overrides`: title, year, place, issuer."""
+        stage = stage or (lambda fraction, what: None)
+        stage(0.02, "读取文件、抽取文字")
+        prepared = self.library.prepare_bytes(data, filename, **overrides)
+        stage(0.1, f"建立索引：《{prepared.meta.title}》（段落向量与事实表）")
         spec = build_spec(chunk_size=self.config.chunk_size)
-        result = self.library.add_bytes(data, filename, embedder=self.embedder, spec=spec, progress=progress,
-                                        **overrides)
+        result = self.library.add_prepared(prepared, embedder=self.embedder, spec=spec, progress=progress)
+        stage(0.9, "载入报告库")
         self.reload()
         return result.record
 

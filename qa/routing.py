@@ -58,6 +58,7 @@ _WHO = re.compile(r"谁的?")
 _TAIL = re.compile(r"(?<![多有几])" + _COMPARATIVE + r"(?=[?？。!！]*$)")
 _EACH = re.compile(r"各自?(?=是|为|有|[^，,。？?]{0,8}(?:多少|几))|，?分别(?:说一下|说说|是多少|是|为|有)?|各(?=是|为)")
 _ENGLISH = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*(?:[ ,.]+[A-Za-z0-9][A-Za-z0-9'’\-]*)+[ ,.?!]*")
+_FOLLOWUP = re.compile(r"^(?:那么?|那个|还有|另外|其中|再问|同期|同年|而)|呢[?？。!！]*$")
 _ASKS = re.compile(r"多少|几|什么|哪|谁|是否|吗|如何|怎么|怎样|多大|多高|多长|多久")
 
 
@@ -223,6 +224,15 @@ def sub_question(text: str, mentions: Sequence[Mention]) -> str:
     return rest
 
 
+def is_followup(text: str) -> bool:
+    """A question that leans on the one before (那涉案金额呢, 其中海关呢, 还有呢), not a new question.
+
+    >>> is_followup("那提起公诉呢?"), is_followup("其中公安机关"), is_followup("公安机关抓获了多少名犯罪嫌疑人?")
+    (True, True, False)
+    """
+    return bool(_FOLLOWUP.search(text)) or len(re.findall(r"[\u4e00-\u9fff]", text)) <= 4
+
+
 def _groups_by(kind: str, mentions: Sequence[Mention], shelf: Sequence[Shelved]) -> list[tuple[str, tuple[str, ...]]]:
     """(name, report ids) for each distinct year or place named, in the order written."""
     groups = []
@@ -244,12 +254,12 @@ def plan(text: str, shelf: Sequence[Shelved], *, earlier: Sequence[str] = ()) ->
     questions, latest first (a follow-up naming nothing stays with the reports they named)."""
     mentions = find_mentions(text, shelf)
     operation = operation_of(text)
-    if not mentions:
+    if not mentions and is_followup(text):
         for turn in earlier:
             before = plan(turn, shelf)
             if before.groups and not before.reason:
-                ids = tuple(dict.fromkeys(i for g in before.groups for i in g.report_ids))
                 return replace(before, groups=tuple(replace(g, question=text) for g in before.groups), followup=True)
+    if not mentions:
         across = operation == "compare" and bool(_ACROSS.search(text))
         return Plan("compare" if across else "value", lower=wants_lower(text), by="year" if across else "")
     pool = list(shelf)
