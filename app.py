@@ -232,6 +232,10 @@ def create_app(engine, *, eval_set: Path = EVAL_SET):
                 report = gr.Markdown()
             run_btn.click(run_evaluation, [upload], [status, metrics, chart, failures, report],
                           api_visibility="private", concurrency_limit=1, concurrency_id="eval")
+        if hasattr(engine, "library"):  # the report library (qa/library_tab.py)
+            from qa.library_tab import build_library_tab
+
+            build_library_tab(engine)
         with gr.Tab("关于"):
             gr.Markdown(about_markdown(engine))
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
@@ -253,7 +257,10 @@ def launch(demo, *, auth: tuple[str, str] | None = None, throttle=None, uploads=
 
     api = HttpApi(demo.ipqa_engine, auth=auth, concurrency=CONCURRENCY)
     guard = Middleware(GuardMiddleware, throttle=throttle or Throttle(), uploads=uploads or UploadQuota())
-    options = dict(auth=auth, css=CSS, max_file_size=MAX_UPLOAD_BYTES, show_error=False, footer_links=["api"],
+    from qa.library_tab import MAX_REPORT_BYTES
+
+    largest = MAX_REPORT_BYTES if hasattr(demo.ipqa_engine, "library") else MAX_UPLOAD_BYTES  # reports, or eval sets
+    options = dict(auth=auth, css=CSS, max_file_size=largest, show_error=False, footer_links=["api"],
                    app_kwargs={"routes": api.routes(), "middleware": [guard]}, i18n=gr.I18n(**GRADIO_MISSING_I18N),
                    state_session_capacity=SESSION_CAPACITY)
     launched = demo.launch(**{**options, **kwargs})
@@ -313,13 +320,15 @@ def _serve(args) -> int:
     with Heartbeat(sys.stderr) as beat:
         beat.step("导入模块")
         from index.embedding import make_embedder
-        from qa.engine import EngineConfig, QAEngine
+        from qa.engine import EngineConfig
+        from qa.library_engine import open_library
 
         tune_threads()
         try:
             embedder = make_embedder(args.model, cache_dir=args.cache_dir, encoder=args.encoder, log=beat.log)
-            engine = QAEngine(EngineConfig(corpus=args.corpus, cache_dir=args.cache_dir, model=args.model,
-                                           chunk_size=args.chunk_size, encoder=args.encoder), embedder=embedder)
+            engine = open_library(EngineConfig(corpus=args.corpus, cache_dir=args.cache_dir, model=args.model,
+                                               chunk_size=args.chunk_size, encoder=args.encoder), embedder=embedder,
+                                  log=beat.log)  # every report of the library under the cache (报告库)
             beat.step("加载模型与索引（首次运行会转换模型、构建并检验 int8 编码器、建立索引）")
             engine.warm_up()
             beat.step("预热")
