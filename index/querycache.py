@@ -41,5 +41,9 @@ class QueryMemo:
                     self._memo.popitem(last=False)
         return vectors.copy()
 
+    def clear(self) -> None:
+        with self._lock:
+            self._memo.clear()
+
     def __getattr__(self, name: str):  # model_id, index_key, encoder, embed_passages, warm_up …
         return getattr(self.inner, name)

@@ -70,8 +70,9 @@ class LibraryEngine:
     """Answers over the library's reports; the same ask / ask_ranked / ask_traced / status as QAEngine."""
 
     def __init__(self, config: EngineConfig, library: ReportLibrary, *, embedder: Embedder | None = None,
-                 weights=None, log: Callable[[str], None] | None = None) -> None:
-        self.config, self.library, self._weights = config, library, weights
+                 weights=None, log: Callable[[str], None] | None = None, only: frozenset[str] | None = None) -> None:
+        """`only`: the ids of the added reports to load (None: every live one; the default is always loaded)."""
+        self.config, self.library, self._weights, self.only = config, library, weights, only
         inner = embedder or make_embedder(config.model, cache_dir=config.cache_dir, encoder=config.encoder,
                                           progress=config.progress)
         self.embedder = inner if isinstance(inner, QueryMemo) else QueryMemo(inner)
@@ -104,6 +105,8 @@ class LibraryEngine:
         for report in load_reports(self.library, self.embedder, spec, progress=self.config.progress, log=self.log,
                                    include_default=False):
             rid = report.record.id
+            if self.only is not None and rid not in self.only:
+                continue
             old = previous.engines.get(rid) if previous else None
             if old is not None and old.index.directory == report.index.directory:
                 engines[rid] = old
@@ -164,7 +167,7 @@ class LibraryEngine:
     def variant(self, **changes) -> "LibraryEngine":
         """Same loaded reports, other answering settings (the eval baselines)."""
         other = LibraryEngine(replace(self.config, **changes), self.library, embedder=self.embedder,
-                              weights=self._weights, log=self.log)
+                              weights=self._weights, log=self.log, only=self.only)
         shelf = self.shelf
         other.default = self.default.variant(**changes)
         engines = {rid: (other.default if e is self.default else e.variant(**changes)) for rid, e in shelf.engines.items()}
