@@ -21,7 +21,7 @@ def test_an_upload_is_read_once_and_its_temporary_file_deleted(tmp_path):
     with pytest.raises(ValueError, match="超过网页上传的上限 0 MB"):
         read_upload(str(big), limit=1024)
     assert not big.exists()  # refused files are deleted too
-    assert MAX_REPORT_BYTES == 20_000_000
+    assert MAX_REPORT_BYTES == 10_000_000
 
 
 def test_form_values_and_messages_are_checked_and_chinese():
