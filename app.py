@@ -235,6 +235,10 @@ def create_app(engine, *, eval_set: Path = EVAL_SET):
                 report = gr.Markdown()
             run_btn.click(run_evaluation, [upload], [status, metrics, chart, failures, report],
                           api_visibility="private", concurrency_limit=1, concurrency_id="eval")
+        if hasattr(engine, "library"):  # the report library (qa/library_tab.py)
+            from qa.library_tab import build_library_tab
+
+            build_library_tab(engine)
         with gr.Tab("关于"):
             about = gr.Markdown(about_markdown(engine))
         demo.load(lambda: about_markdown(engine), None, about, queue=False, api_visibility="private")  # after a handover
@@ -257,7 +261,10 @@ def launch(demo, *, auth: tuple[str, str] | None = None, throttle=None, uploads=
 
     api = HttpApi(demo.ipqa_engine, auth=auth, concurrency=CONCURRENCY)
     guard = Middleware(GuardMiddleware, throttle=throttle or Throttle(), uploads=uploads or UploadQuota())
-    options = dict(auth=auth, css=CSS, max_file_size=MAX_UPLOAD_BYTES, show_error=False, footer_links=["api"],
+    from qa.library_tab import MAX_REPORT_BYTES
+
+    largest = MAX_REPORT_BYTES if hasattr(demo.ipqa_engine, "library") else MAX_UPLOAD_BYTES  # reports, or eval sets
+    options = dict(auth=auth, css=CSS, max_file_size=largest, show_error=False, footer_links=["api"],
                    app_kwargs={"routes": api.routes(), "middleware": [guard]}, i18n=gr.I18n(**GRADIO_MISSING_I18N),
                    state_session_capacity=SESSION_CAPACITY)
     launched = demo.launch(**{**options, **kwargs})
@@ -317,14 +324,16 @@ def _serve(args) -> int:
     with Heartbeat(sys.stderr) as beat:
         beat.step("导入模块")
         from index.embedding import make_embedder
-        from qa.engine import EngineConfig, QAEngine
+        from qa.engine import EngineConfig
+        from qa.library_engine import open_library
 
         tune_threads()
         try:  # defer_check: a first start serves with fp32 and checks int8 in the background (qa/handover.py)
             embedder = make_embedder(args.model, cache_dir=args.cache_dir, encoder=args.encoder, log=beat.log,
                                      defer_check=True)
-            engine = QAEngine(EngineConfig(corpus=args.corpus, cache_dir=args.cache_dir, model=args.model,
-                                           chunk_size=args.chunk_size, encoder=args.encoder), embedder=embedder)
+            engine = open_library(EngineConfig(corpus=args.corpus, cache_dir=args.cache_dir, model=args.model,
+                                               chunk_size=args.chunk_size, encoder=args.encoder), embedder=embedder,
+                                  log=beat.log)  # every report of the library under the cache (报告库)
             beat.step("加载编码器")
             getattr(embedder, "warm_up", lambda: None)()
             beat.step("加载索引与事实表（首次运行会建立索引）")
@@ -348,7 +357,8 @@ def _serve(args) -> int:
     handover = None
     if deferred:
         encoder += "，int8 编码器在后台构建并检验，通过后自动切换"
-        handover = Handover(slot, log=say, warm_question=EXAMPLES[0])
+        handover = Handover(slot, log=say, warm_question=EXAMPLES[0],
+                            rebuild=lambda config, emb: open_library(config, embedder=emb, log=say))
     print(f"正在服务：{demo.local_url}（查询编码 {encoder}；API：/v1/ask、/v1/chat/completions；启动用时 "
           f"{beat.elapsed():.1f} 秒；按 Ctrl-C 停止）", file=sys.stderr, flush=True)
     try:

@@ -1,4 +1,4 @@
-"""Command line: `python -m eval --dataset eval/qa.jsonl --out runs/latest [--compare]`."""
+"""Command line: `python -m eval --dataset eval/qa.jsonl --out runs/latest [--compare] [--report PATH …]`."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--compare", action="store_true",
                         help="also run the baselines: dense only, BM25 only, no fact table, naive passage")
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    parser.add_argument("--report", type=Path, action="append", default=[], metavar="PATH",
+                        help="another report (PDF, .docx, HTML or text) loaded beside --corpus; repeat for more. "
+                             "The questions are then answered over all of them, as the app's report library does "
+                             "(kept in a library folder of its own under the cache)")
     add_common_args(parser, os.environ)
     return parser
 
@@ -38,8 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.limit < 1:
                 raise ValueError(f"--limit {args.limit} must be at least 1")
             items = items[: args.limit]
-        engine = QAEngine(EngineConfig(corpus=args.corpus, cache_dir=args.cache_dir, model=args.model,
-                                       chunk_size=args.chunk_size, progress=True, encoder=args.encoder))
+        config = EngineConfig(corpus=args.corpus, cache_dir=args.cache_dir, model=args.model,
+                              chunk_size=args.chunk_size, progress=True, encoder=args.encoder)
+        engine = library_engine(config, args.report) if args.report else QAEngine(config)
         engine.warm_up()
         variants = VARIANTS if args.compare else (FULL,)
         bar = tqdm(total=len(items) * len(variants), unit="q", desc="eval")
@@ -60,6 +65,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(metrics_table(runs))
     print("\nwrote " + ", ".join(str(p) for p in paths.values()))
     return 0
+
+
+def library_engine(config, reports: Sequence[Path]):
+    """The library engine over --corpus and the --report files, in a library folder named after them
+    (so an eval never adds to the app's library, and the same files reuse their built indexes)."""
+    import hashlib
+
+    from qa.library_engine import open_library
+
+    for path in reports:
+        if not path.is_file():
+            raise ValueError(f"--report {path}: no such file; give the path of a PDF, .docx, HTML or text report")
+    key = hashlib.sha256("\n".join(str(p.resolve()) for p in (config.corpus, *reports)).encode("utf-8")).hexdigest()
+    return open_library(config, reports, folder=f"eval-library-{key[:12]}", log=lambda m: print(m, file=sys.stderr))
 
 
 if __name__ == "__main__":

@@ -83,8 +83,11 @@ class ReportLibrary:
     """The reports under `cache_dir/library`. Construction is cheap; nothing is read until used."""
 
     def __init__(self, cache_dir: Path, *, default_corpus: Path, default_meta: dict | None = None,
-                 log: Log | None = None) -> None:
-        self.root = Path(cache_dir) / "library"
+                 log: Log | None = None, folder: str = "library") -> None:
+        """`folder`: the library's folder under the cache (eval keeps its own, apart from the app's)."""
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}", folder or ""):
+            raise ValueError(f"folder={folder!r} must be a plain folder name such as 'library'")
+        self.root = Path(cache_dir) / folder
         self.reports_dir = self.root / "reports"
         self.catalogue = Catalogue(self.root / "catalogue.sqlite")
         self.default_corpus = Path(default_corpus)

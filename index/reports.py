@@ -56,8 +56,12 @@ class LoadedReport:
 
 
 def load_reports(library: ReportLibrary, embedder: Embedder, spec: BuildSpec, *, progress: bool = False,
-                 facts_file: str = FACTS_FILE, log: Callable[[str], None] | None = None) -> list[LoadedReport]:
+                 facts_file: str = FACTS_FILE, log: Callable[[str], None] | None = None,
+                 include_default: bool = True) -> list[LoadedReport]:
     """Every live report with a valid index for this embedder and spec (built or rebuilt here if needed).
+
+    `include_default=False` leaves out the default report (an engine that loads it from `--corpus`
+    in its usual place, qa.library_engine, supplies it).
 
     A report whose files are damaged beyond rebuilding is skipped with one line in `log`
     and marked ``error`` in the catalogue (``python -m index list`` shows why); a report
@@ -66,6 +70,8 @@ def load_reports(library: ReportLibrary, embedder: Embedder, spec: BuildSpec, *,
     log = log or (lambda message: print(message, file=sys.stderr))
     loaded: list[LoadedReport] = []
     for record in library.records():
+        if record.builtin and not include_default:
+            continue
         try:
             document = library.load_document(record)
             index = ensure_index(document, embedder, library.index_root(record.id, embedder.model_id), spec,

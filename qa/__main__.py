@@ -102,15 +102,17 @@ def _add_facts(subparsers) -> None:
 
 
 def _engine(args, log=None):
-    """The engine of `ask` and `chat` (int8 encoder by default: torch is not imported)."""
+    """The engine of `ask` and `chat`: every report of the library, as the app answers (int8 encoder by
+    default: torch is not imported); with only the default report, exactly that report's engine."""
     from index.embedding import make_embedder
     from qa.console import tune_threads
-    from qa.engine import EngineConfig, QAEngine
+    from qa.engine import EngineConfig
+    from qa.library_engine import open_library
 
     tune_threads()
     embedder = make_embedder(args.model, cache_dir=args.cache_dir, encoder=args.encoder, log=log)
-    return QAEngine(EngineConfig(corpus=Path(args.corpus), cache_dir=args.cache_dir, model=args.model,
-                                 chunk_size=args.chunk_size, encoder=args.encoder), embedder=embedder)
+    return open_library(EngineConfig(corpus=Path(args.corpus), cache_dir=args.cache_dir, model=args.model,
+                                     chunk_size=args.chunk_size, encoder=args.encoder), embedder=embedder, log=log)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ class Citation:
     end: int
     score: float
     highlight: tuple[int, int] | None = None  # span of the cited figure inside `text`
+    report: str = ""  # the report it comes from, as 《title》, when several are loaded ("" with one report)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Answer:
     verdict: str = ""  # 是 / 否 for a yes/no question
     confidence: float = 0.0  # calibrated probability that the answer is right (0 for refusals)
     reason: str = ""  # why the report cannot answer (refusals)
+    reports: tuple[str, ...] = ()  # the reports asked, as 《title》, when several are loaded (qa.library_engine)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -78,7 +80,7 @@ def section_label(section: int, title: str, paragraph: int) -> str:
 
 def citation_labels(citations: tuple[Citation, ...]) -> list[str]:
     """Each citation's place in the report; two passages of one paragraph are told apart (片段1, 片段2)."""
-    labels = [section_label(c.section, c.section_title, c.paragraph) for c in citations]
+    labels = [c.report + section_label(c.section, c.section_title, c.paragraph) for c in citations]
     seen: dict[str, int] = {}
     out = []
     for label in labels:

@@ -142,6 +142,15 @@ class QAEngine:
             other._load(self.document, self.index, self.facts)
         return other
 
+    @classmethod
+    def loaded(cls, config: EngineConfig, document: Document, index: LoadedIndex, facts, *, embedder: Embedder,
+               weights=None) -> "QAEngine":
+        """An engine over a report already built and loaded elsewhere (the report library loads each
+        report itself, qa.library_engine); answers exactly as `warm_up` would have it answer."""
+        engine = cls(config, embedder=embedder, weights=weights)
+        engine._load(document, index, facts)
+        return engine
+
     def warm_up(self) -> None:
         if self._ready:
             return

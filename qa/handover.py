@@ -40,8 +40,10 @@ class EngineSlot:
 class Handover:
     """`Handover(slot, log=...).start()` — build and check int8 in the background, then switch the slot."""
 
-    def __init__(self, slot: EngineSlot, *, log: Log, warm_question: str = "") -> None:
+    def __init__(self, slot: EngineSlot, *, log: Log, warm_question: str = "",
+                 rebuild: Callable | None = None) -> None:
         self.slot, self.log, self.warm_question = slot, log, warm_question
+        self.rebuild = rebuild  # (config, embedder) -> engine; default QAEngine (the app passes its library's)
         self.cancel = threading.Event()
         self.done = threading.Event()
         self.outcome = ""  # "int8", or why the server stays on fp32
@@ -83,7 +85,8 @@ class Handover:
             return problem
         try:  # the verdict is on disk now: "int8" loads it, or says why it failed its check
             embedder = make_embedder(config.model, cache_dir=config.cache_dir, encoder="int8", log=self.log)
-            engine = QAEngine(replace(config, encoder="int8"), embedder=embedder)
+            make = self.rebuild or (lambda cfg, emb: QAEngine(cfg, embedder=emb))
+            engine = make(replace(config, encoder="int8"), embedder)
             engine.warm_up()
         except ValueError as exc:
             return str(exc)

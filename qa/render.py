@@ -100,7 +100,8 @@ def error_html(message: str = "抱歉，处理这个问题时出错了，请稍�
 
 
 def citation_label(c: Citation) -> str:
-    return section_label(c.section, c.section_title, c.paragraph)
+    """Where a citation stands: its report first (《…》) when several reports are loaded."""
+    return getattr(c, "report", "") + section_label(c.section, c.section_title, c.paragraph)
 
 
 def citation_labels(citations: Sequence[Citation]) -> list[str]:
@@ -159,10 +160,15 @@ def answer_parts(answer: Answer, asked: Any = None) -> list[str]:
     parts = []
     if answer.notice:
         parts.append(f'<div class="qa-notice" style="{NOTICE_BOX}">提示：{esc(answer.notice)}</div>')
+    if getattr(answer, "reports", ()):  # several reports loaded: which ones were asked
+        parts.append(f'<p class="qa-reports" style="margin:0;{MUTED}">检索的报告：{esc("、".join(answer.reports))}</p>')
     figures = [f.text for f in answer.figures]
     if answer.found:
         parts.append(f'<p class="qa-short" style="font-size:1.1em;margin:.2em 0">答：<strong>{esc(answer.short_answer)}</strong></p>')
-        if answer.sentence:
+        if len(getattr(answer, "reports", ())) > 1:  # several reports: each one's figure and sentence (qa.combining)
+            for line in across_lines(answer):
+                parts.append(f'<p class="qa-row" style="margin:.3em 0">{mark_spans(line, find_spans(line, figures))}</p>')
+        elif answer.sentence:
             marks = find_spans(answer.sentence, figures or [answer.short_answer])
             where = ""
             if answer.citations:
@@ -182,6 +188,19 @@ def answer_parts(answer: Answer, asked: Any = None) -> list[str]:
             cites = "".join(citation_html(c, label=lab) for c, lab in zip(answer.citations, labels))
             parts.append(f'<div class="qa-related"><p style="margin:.4em 0 .1em;{MUTED}">以下是报告中最接近的段落，仅供参考：</p>{cites}</div>')
     return parts
+
+
+def across_lines(answer: Answer) -> list[str]:
+    """The lines of an answer over several reports between 答 and 来源: the formula, each report's figure.
+
+    >>> a = Answer("?", "答：1件\\n计算得出：2件 − 1件 = 1件\\n2019年：2件\\n来源：\\n[1] …", "1件", True)
+    >>> across_lines(a)
+    ['计算得出：2件 − 1件 = 1件', '2019年：2件']
+    """
+    lines = answer.answer.split("\n")
+    start = next((i for i, line in enumerate(lines) if line.startswith("答：")), -1) + 1
+    end = next((i for i, line in enumerate(lines) if line == "来源："), len(lines))
+    return [line for line in lines[start:end] if line.strip()]
 
 
 def wrap_answer(parts: Sequence[str], *, found: bool) -> str:

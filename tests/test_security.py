@@ -22,6 +22,7 @@ import pytest
 from gradio_client import Client
 
 import app
+from qa.library_tab import MAX_REPORT_BYTES
 from conftest import FakeEmbedder, free_port
 from eval.dataset import DatasetError, load_dataset
 
@@ -43,8 +44,8 @@ def run_main(monkeypatch, cache: Path, argv=(), *, serve: bool = False) -> tuple
     from qa import engine as qa_engine
 
     real_engine, real_create = qa_engine.QAEngine, app.create_app
-    monkeypatch.setattr(qa_engine, "QAEngine", lambda config, embedder=None: real_engine(
-        replace(config, retrieval="bm25"), embedder=FakeEmbedder()))
+    monkeypatch.setattr(qa_engine, "QAEngine", lambda config, embedder=None, **kwargs: real_engine(
+        replace(config, retrieval="bm25"), embedder=FakeEmbedder(), **kwargs))
     seen: dict = {}
 
     def create_app(engine, **kwargs):
@@ -72,7 +73,7 @@ def test_default_bind_address_is_loopback(monkeypatch, cache):
     assert code == 0
     assert seen["server_name"] == "127.0.0.1"
     assert seen["auth"] is None and seen["show_error"] is False
-    assert seen["max_file_size"] == app.MAX_UPLOAD_BYTES
+    assert seen["max_file_size"] == MAX_REPORT_BYTES  # the app serves the report library: reports are the largest
     assert not seen.get("share")
 
 
@@ -218,7 +219,7 @@ def multipart(name: str, payload: bytes) -> tuple[bytes, str]:
 def test_upload_size_is_capped_by_the_server(authed):
     base, _ = authed
     _, opener = login(base, PASSWORD)
-    body, content_type = multipart("big.jsonl", b" " * (app.MAX_UPLOAD_BYTES + 1))
+    body, content_type = multipart("big.pdf", b" " * (MAX_REPORT_BYTES + 1))
     status, _, text = fetch(f"{base}/gradio_api/upload", data=body, method="POST", opener=opener,
                            headers={"Content-Type": content_type})
     assert status == 413 and b"maximum allowed size" in text
