@@ -190,7 +190,7 @@ def difference(question: str, a: Part, b: Part, reports: Sequence[str], *, notic
     result = combine("difference", qa, qb)
     if result.reason:
         return refuse(question, result.reason, (a, b), reports, notice=notice)
-    text = result.text[:-1] + "个百分点" if qa.unit == qb.unit == "%" else result.text
+    text = result.text  # two percentages differ in 个百分点 (qa/operations.py)
     first, second = ((a, qa), (b, qb)) if qa.value >= qb.value else ((b, qb), (a, qa))
     formula = f"{first[1].text}（{first[0].title}）− {second[1].text}（{second[0].title}）= {text}"
     computed = Computed("difference", text, formula, tuple(f"{p.report_id}:{p.answer.figures[0].fact_id}" for p in (a, b)))
