@@ -85,7 +85,7 @@ def compose(decision: Decision, reading: Reading, question: str, view: ReportVie
     elif decision.verdict:
         short = f"{decision.verdict}，{short}"
     if decision.missing_parts:
-        short += f"（另有{decision.missing_parts}项报告中没有找到）"
+        short += "（所问其余各项，报告中没有找到）"  # no count here: a figure in the answer must be the report's
     return compose_found(question, figures, short, doc.as_written(lead.start, lead.end), cites, kind=reading.asked,
                          notice=notice, context=quotes, computed=computed, verdict=decision.verdict,
                          confidence=decision.probability)

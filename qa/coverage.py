@@ -187,3 +187,25 @@ def unasked_share(own_tokens: Sequence[str], query: QueryTerms, stats: ReportSta
         return 0.0
     unasked = sum(stats.idf(t) for t in own_tokens if not any(o in t for o in query.options))
     return unasked / own
+
+
+def covered_share(text: str, terms: Sequence[str]) -> float:
+    """Share of ``text``'s characters inside an occurrence of a question term or a word it stands for:
+    how much of a figure's subject the question names (有效发明专利, not 有效专利, when it asks for both words).
+
+    >>> covered_share("有效发明专利", ["有效", "发明专利"])
+    1.0
+    >>> covered_share("有效专利", ["有效", "发明专利"])
+    0.5
+    >>> covered_share("", ["有效"])
+    0.0
+    """
+    hit = [False] * len(text)
+    for term in terms:
+        for word in expansions(term):
+            start = text.find(word) if word else -1
+            while start >= 0:
+                hit[start:start + len(word)] = [True] * len(word)
+                start = text.find(word, start + 1)
+    return sum(hit) / len(text) if text else 0.0
+

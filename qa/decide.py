@@ -9,6 +9,7 @@ refusal with the closest passages shown as related.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,13 +55,17 @@ class Ranked:
     def value(self, position: int = 0) -> str:
         return self.values[self.scored[position].row]
 
-    def probability(self, position: int = 0, context: tuple[float, float] | None = None) -> float:
+    def probability(self, position: int = 0, context: tuple[float, float] | None = None,
+                    same: frozenset[int] = frozenset()) -> float:
         """Calibrated probability that the candidate at ``position`` (0 = best) is right; ``context``
-        is its part context when the question asks for several figures (qa.features.part_context)."""
+        is its part context when the question asks for several figures (qa.features.part_context);
+        ``same``: candidates (indices) that give the same answer although their values differ (the
+        items of a list whose total is asked), so they are no rivals in the margin."""
         from qa.features import part_context, verify_names, verify_row
 
         row = self.scored[position].row
-        different = [v != self.values[row] for v in self.values]
+        index = {s.row: s.index for s in self.scored}
+        different = [v != self.values[row] and index.get(r) not in same for r, v in enumerate(self.values)]
         context = context or part_context([self.values[row]], 0)
         full = verify_row(self.matrix, self.logits, row, different, context)[None, :]
         return float(self.verifier.probabilities_of(full, verify_names(self.names))[0])
@@ -177,7 +182,12 @@ class Decider:
         if operation in ("difference", "sum") and len(parts) == 1:
             if reading.focus:
                 return self._with_focus(reading, ranked[0], threshold)
-            operation = "value"  # 罚没款合计多少 with nothing answered before: the report's own total
+            # 罚没款合计多少 with nothing answered before: the report's own total, or its list's items added
+            if operation == "sum":
+                total = self._list_total(parts[0], ranked[0], threshold)
+                if total is not None:
+                    return total
+            operation = "value" if operation == "sum" else "remainder"
         chosen = self._joint(ranked, threshold)
         if not any(chosen):
             best = max((r.probability(0) for r in ranked if r), default=0.0)
@@ -190,6 +200,14 @@ class Decider:
         missing = sum(c is None for c in chosen)
         if operation in ("compare", "difference", "sum"):
             return self._operate(operation, facts, probability, missing, parts)
+        if operation == "remainder":  # 还有多少起没破: the two figures of one list, or no answer
+            if facts[0].comparison or self.view.layout.is_delta[chosen[0][0]]:
+                return Decision("figures", facts=facts, probability=probability)  # 净增2.1件 as written
+            pair = _pair(facts[0], self.view.facts)
+            if pair is None:
+                return Decision("refuse", probability=probability,
+                                reason="报告没有直接写出这个差额；要计算，请说出要相减的两个项目。")
+            return self._operate("difference", pair, probability, 0)
         verdict = ""
         if reading.threshold is not None and len(facts) == 1:
             from qa.operations import verdict as judge
@@ -231,6 +249,10 @@ class Decider:
         stated = _stated_total(facts, parts, self.view) if operation == "sum" else None
         if stated is not None:  # 两个区一共拿了多少钱: the report writes the total (共获得3亿元); never add to it
             return Decision("figures", facts=(stated,), probability=probability)
+        if operation == "sum" and not missing and len(facts) == len(parts):  # 市级专家组及两个专家库: 1 + 2 items
+            spread = tuple({id(f): f for k, fact in enumerate(facts)
+                            for f in (self._items(parts[k], fact) or (fact,))}.values())
+            facts = spread if len(spread) > len(facts) else facts
         if missing or len(facts) < 2:
             return Decision("refuse", reason="报告中只找到其中一个数字，无法比较或计算。", probability=probability)
         a, b = _quantity(facts[0]), _quantity(facts[1])
@@ -271,6 +293,40 @@ class Decider:
         return Decision("figures", facts=facts, operation="sum", probability=probability,
                         computed=("sum", result, None))
 
+    def _list_total(self, part: Reading, ranked: Ranked, threshold: float) -> Decision | None:
+        """A total over the list the best figure belongs to (None: answer that figure as a value).
+        The list's items give one answer together, so they are verified as one: no item is the
+        others' rival."""
+        if not ranked:
+            return None
+        items = self._items(part, self.view.facts[ranked.scored[0].index])
+        if len(items) < 2:
+            return None
+        same = frozenset(i for i, f in enumerate(self.view.facts) if any(f is item for item in items))
+        p = ranked.probability(0, same=same)
+        if p < threshold:
+            return Decision("refuse", probability=p)
+        return self._total(items, p)
+
+    def _items(self, part: Reading, fact) -> tuple:
+        """The list items a total over one thing asks for (qa/totals.py); () when ``fact`` is written as a
+        total, belongs to one, or is the one item the question names."""
+        from qa.totals import asked_items, enumeration
+        from qa.vocabulary import alternation, vocabulary
+
+        v = vocabulary()
+        if fact.parent_fact_id or _stated_total((fact,), (), self.view) is not None:
+            return ()
+        items = enumeration(fact, self.view.facts, v.actions_in)
+        if not items:
+            return ()
+        own_words = lambda t: (t, *v.synonyms.get(t, ()))  # noqa: E731 — not expansions(): 专家 in 专家组 tells nothing
+        asked = asked_items(part.terms, items, tuple(v.extraction("total_openers")), own_words)
+        inclusion = re.search(f"(?<!不)(?:{alternation(v.cues('inclusion', 'words'))})", part.text)  # not 不含
+        if fact not in asked or inclusion:  # 连外观设计的算上一共: the words named what to include, not pick
+            return items
+        return asked if len(asked) >= 2 else ()
+
     def _with_focus(self, reading: Reading, ranked: Ranked, threshold: float) -> Decision:
         """The other operands come from the last answer: 跟评审专家库加起来多少人？ after one figure
         (it and the figure asked now), 那两个差多少？ after two (those two)."""
@@ -294,6 +350,16 @@ class Decider:
             if comparable(_quantity(focus[0]), _quantity(chosen)) and _stated_total((chosen,), (), self.view):
                 return Decision("figures", facts=(chosen,), probability=p)  # 该行动的罚没款合计为多少 after 立案417件
         return self._operate(reading.operation, (focus[0], chosen), p, 0)
+
+
+def _pair(fact, facts) -> tuple | None:
+    """``fact`` and the one other figure of its sentence with its unit, kind and year (立案237起，破案178起),
+    larger first; None when there is no such figure or more than one."""
+    others = [f for f in facts if f.sentence_start == fact.sentence_start and f is not fact and f.unit == fact.unit
+              and f.kind == fact.kind and f.year == fact.year and not f.comparison]
+    if len(others) != 1 or fact.value is None or others[0].value is None:
+        return None
+    return tuple(sorted((fact, others[0]), key=lambda f: -f.value))
 
 
 def _stated_total(facts, parts, view: ReportView) -> object | None:

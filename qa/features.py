@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.coverage import QueryTerms, unasked_share
+from qa.coverage import QueryTerms, covered_share, unasked_share
 from qa.reader import Reading
 from qa.report import ReportView
 from qa.vocabulary import vocabulary
@@ -122,6 +122,7 @@ FACT_FEATURES = (
     "unit_fit", "unit_miss", "actor_fit", "action_fit", "action_other", "counted_fit", "counted_missing", "delta_unasked", "in_question", "focus_same",
     "focus_linked", "focus_sentence", "year_stated", "other_year", "month_fit", "month_conflict", "asks_total", "total_vs_delta",
     "average_missing", "focus_growth", "cov_gap", "segment_lead", "action_lead", "slots_stated", "slot_lead",
+    "subject_cover", "subject_lead",
 )
 # Fits that say a figure matches a slot the question states; `slot_lead` compares their sum with the
 # best other candidate's (警察抓了多少人: the one figure in 人 counted by 抓获 for 公安 stands alone).
@@ -187,6 +188,7 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
             "slots_stated": float(sum((bool(reading.units), bool(reading.actors), bool(reading.actions),
                                        bool(reading.counted), bool(reading.years), reading.months is not None))),
             "slot_lead": 0.0,
+            "subject_cover": covered_share(fact.subject, reading.terms), "subject_lead": 0.0,
         }
         values["slot_lead"] = sum(max(values[name], 0.0) for name in SLOT_FITS)
         rows.append([values[name] for name in FACT_FEATURES])
@@ -196,6 +198,7 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
         sentences = [view.fact_sentence[i] for i in candidates]
         _relative(matrix, FACT_FEATURES, "segment_lead", "cov_segment", sentences)
         _relative(matrix, FACT_FEATURES, "action_lead", "action_fit", sentences)
+        _relative(matrix, FACT_FEATURES, "subject_lead", "subject_cover", sentences)
         _lead_over_others(matrix, FACT_FEATURES.index("slot_lead"))
     return matrix
 
@@ -287,6 +290,7 @@ FACT_VERIFY = VERIFY_EXTRA + (
     "unknown", "n_terms", "unknown_nouns", "dense_clause_z", "dense_sentence_z", "retrieval", "chunk_rank", "kind_ok",
     "kind_bad", "actor_fit", "action_fit", "counted_fit", "counted_missing", "slots_stated", "slot_lead",
     "focus_same", "focus_sentence", "year_stated", "other_year", "month_fit", "month_conflict", "average_missing",
+    "subject_cover",
 )
 
 

@@ -1,0 +1,55 @@
+"""A total asked over a list the report writes item by item, with no total of its own.
+
+`第21届中国专利奖天津一共拿了几个奖？` against `共获得金奖1项，优秀奖14项，外观设计优秀奖3项`: the
+best single figure (金奖1项) answers one item, not the total. The items of such a list are the
+sentence's figures of one unit, kind and year that count the same action (an enumeration); the question
+picks one item when a word of it names that item and no other, else it asks for the items it names
+(all of them when it names none), and the answer is their sum, computed and cited.
+
+>>> label("天津专利权人共获得金奖", ("共计", "共"))
+'获得金奖'
+>>> label("优秀奖", ("共",))
+'优秀奖'
+>>> label("专家组成的市知识产权专家组", ("共",))
+'市知识产权专家组'
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+Expand = Callable[[str], Sequence[str]]
+
+
+def label(subject: str, openers: Sequence[str]) -> str:
+    """The item's own words: a subject cut after its last total opener (共获得金奖 -> 获得金奖), so the
+    words before a list, which every item shares in meaning, count for its first item only; and cut
+    to its head after the last 的 (专家组成的市知识产权专家组 -> 市知识产权专家组)."""
+    cut = max((subject.rfind(o) + len(o) for o in openers if o in subject), default=0)
+    head = subject[cut:].rsplit("的", 1)[-1]
+    return head or subject[cut:] or subject
+
+
+def enumeration(fact, facts: Sequence, actions: Callable[[str], Sequence[str]]) -> tuple:
+    """The items of the list ``fact`` belongs to: the figures of its sentence with its unit, kind and
+    year, no comparison and no written total, counting the same actions (``actions`` reads a clause).
+    Fewer than two items: no list."""
+    own = set(actions(fact.clause))
+    items = tuple(f for f in facts if f.sentence_start == fact.sentence_start and f.unit == fact.unit
+                  and f.kind == fact.kind and f.year == fact.year and not f.comparison and f.scope != "total"
+                  and set(actions(f.clause)) == own)
+    return items if len(items) >= 2 and fact in items else ()
+
+
+def asked_items(terms: Sequence[str], items: Sequence, openers: Sequence[str], expand: Expand) -> tuple:
+    """The items a question asks about: those named by a word that names some items but not all
+    (every item when no word tells them apart). Use it with the best-ranked item: when that one is
+    not among those named, the named ones were inclusions (连外观设计的算上), and every item is asked."""
+    labels = [label(f.subject, openers) for f in items]
+
+    def names(term: str, text: str) -> bool:
+        return any(w in text for w in expand(term))
+
+    telling = [t for t in terms if 0 < sum(names(t, text) for text in labels) < len(labels)]
+    named = tuple(f for f, text in zip(items, labels) if any(names(t, text) for t in telling))
+    return named or tuple(items)
