@@ -122,7 +122,7 @@ FACT_FEATURES = (
     "unit_fit", "unit_miss", "actor_fit", "action_fit", "action_other", "counted_fit", "counted_missing", "delta_unasked", "in_question", "focus_same",
     "focus_linked", "focus_sentence", "year_stated", "other_year", "month_fit", "month_conflict", "asks_total", "total_vs_delta",
     "average_missing", "focus_growth", "cov_gap", "segment_lead", "action_lead", "slots_stated", "slot_lead",
-    "subject_cover", "subject_lead",
+    "subject_cover", "subject_lead", "slots_unmet", "slots_all_met",
 )
 # Fits that say a figure matches a slot the question states; `slot_lead` compares their sum with the
 # best other candidate's (警察抓了多少人: the one figure in 人 counted by 抓获 for 公安 stands alone).
@@ -191,6 +191,8 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
             "subject_cover": covered_share(fact.subject, reading.terms), "subject_lead": 0.0,
         }
         values["slot_lead"] = sum(max(values[name], 0.0) for name in SLOT_FITS)
+        unmet = _unmet_slots(reading, values)
+        values["slots_unmet"], values["slots_all_met"] = float(unmet), float(unmet == 0 and values["slots_stated"] > 0)
         rows.append([values[name] for name in FACT_FEATURES])
     matrix = np.array(rows, dtype=np.float32).reshape(len(rows), len(FACT_FEATURES))
     if len(rows):
@@ -201,6 +203,22 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
         _relative(matrix, FACT_FEATURES, "subject_lead", "subject_cover", sentences)
         _lead_over_others(matrix, FACT_FEATURES.index("slot_lead"))
     return matrix
+
+
+def _unmet_slots(reading: Reading, values: dict) -> int:
+    """How many slots the question states that the figure does not fit (警察抓了多少人: actor, action and
+    unit stated; a figure of 公安 counting 抓获 in 名 meets all three).
+
+    >>> from types import SimpleNamespace
+    >>> r = SimpleNamespace(units={"人"}, actors=("公安",), actions=(), counted=(), years=(), months=None)
+    >>> _unmet_slots(r, {"unit_fit": 1.0, "actor_fit": -1.0, "action_fit": 0.0, "counted_fit": 0.0,
+    ...                  "year_stated": 0.0, "month_fit": 0.0})
+    1
+    """
+    stated = ((reading.units, "unit_fit"), (reading.actors, "actor_fit"), (reading.actions, "action_fit"),
+              (reading.counted, "counted_fit"), (reading.years, "year_stated"),
+              (reading.months is not None, "month_fit"))
+    return sum(1 for asked, fit in stated if asked and values[fit] <= 0)
 
 
 def _lead_over_others(matrix: np.ndarray, col: int) -> None:
@@ -290,7 +308,7 @@ FACT_VERIFY = VERIFY_EXTRA + (
     "unknown", "n_terms", "unknown_nouns", "dense_clause_z", "dense_sentence_z", "retrieval", "chunk_rank", "kind_ok",
     "kind_bad", "actor_fit", "action_fit", "counted_fit", "counted_missing", "slots_stated", "slot_lead",
     "focus_same", "focus_sentence", "year_stated", "other_year", "month_fit", "month_conflict", "average_missing",
-    "subject_cover",
+    "subject_cover", "slots_unmet", "slots_all_met",
 )
 
 
