@@ -203,7 +203,9 @@ class Decider:
         if operation == "remainder":  # 还有多少起没破: the two figures of one list, or no answer
             if facts[0].comparison or self.view.layout.is_delta[chosen[0][0]]:
                 return Decision("figures", facts=facts, probability=probability)  # 净增2.1件 as written
-            pair = _pair(facts[0], self.view.facts)
+            from qa.totals import remainder_pair
+
+            pair = remainder_pair(facts[0], self.view.facts)
             if pair is None:
                 return Decision("refuse", probability=probability,
                                 reason="报告没有直接写出这个差额；要计算，请说出要相减的两个项目。")
@@ -302,7 +304,8 @@ class Decider:
         items = self._items(part, self.view.facts[ranked.scored[0].index])
         if len(items) < 2:
             return None
-        same = frozenset(i for i, f in enumerate(self.view.facts) if any(f is item for item in items))
+        ids = {f.id for f in items}
+        same = frozenset(i for i, f in enumerate(self.view.facts) if f.id in ids)
         p = ranked.probability(0, same=same)
         if p < threshold:
             return Decision("refuse", probability=p)
@@ -350,16 +353,6 @@ class Decider:
             if comparable(_quantity(focus[0]), _quantity(chosen)) and _stated_total((chosen,), (), self.view):
                 return Decision("figures", facts=(chosen,), probability=p)  # 该行动的罚没款合计为多少 after 立案417件
         return self._operate(reading.operation, (focus[0], chosen), p, 0)
-
-
-def _pair(fact, facts) -> tuple | None:
-    """``fact`` and the one other figure of its sentence with its unit, kind and year (立案237起，破案178起),
-    larger first; None when there is no such figure or more than one."""
-    others = [f for f in facts if f.sentence_start == fact.sentence_start and f is not fact and f.unit == fact.unit
-              and f.kind == fact.kind and f.year == fact.year and not f.comparison]
-    if len(others) != 1 or fact.value is None or others[0].value is None:
-        return None
-    return tuple(sorted((fact, others[0]), key=lambda f: -f.value))
 
 
 def _stated_total(facts, parts, view: ReportView) -> object | None:

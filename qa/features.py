@@ -185,8 +185,7 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
             "average_missing": float(reading.average and not any(w in ctx.clause for w in averages)),
             "asks_total": float(reading.scope == "total" and fact.scope == "part"),
             "cov_gap": own[1], "segment_lead": 0.0, "action_lead": 0.0,
-            "slots_stated": float(sum((bool(reading.units), bool(reading.actors), bool(reading.actions),
-                                       bool(reading.counted), bool(reading.years), reading.months is not None))),
+            "slots_stated": float(len(_stated_slots(reading))),
             "slot_lead": 0.0,
             "subject_cover": covered_share(fact.subject, reading.terms), "subject_lead": 0.0,
         }
@@ -205,20 +204,23 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
     return matrix
 
 
-def _unmet_slots(reading: Reading, values: dict) -> int:
-    """How many slots the question states that the figure does not fit (警察抓了多少人: actor, action and
-    unit stated; a figure of 公安 counting 抓获 in 名 meets all three).
+def _stated_slots(reading: Reading) -> tuple[str, ...]:
+    """The fit feature of each slot the question states (units, actors, actions, counted thing, years,
+    months).
 
     >>> from types import SimpleNamespace
-    >>> r = SimpleNamespace(units={"人"}, actors=("公安",), actions=(), counted=(), years=(), months=None)
-    >>> _unmet_slots(r, {"unit_fit": 1.0, "actor_fit": -1.0, "action_fit": 0.0, "counted_fit": 0.0,
-    ...                  "year_stated": 0.0, "month_fit": 0.0})
-    1
+    >>> _stated_slots(SimpleNamespace(units={"人"}, actors=("公安",), actions=(), counted=(), years=(), months=None))
+    ('unit_fit', 'actor_fit')
     """
-    stated = ((reading.units, "unit_fit"), (reading.actors, "actor_fit"), (reading.actions, "action_fit"),
-              (reading.counted, "counted_fit"), (reading.years, "year_stated"),
-              (reading.months is not None, "month_fit"))
-    return sum(1 for asked, fit in stated if asked and values[fit] <= 0)
+    slots = ((reading.units, "unit_fit"), (reading.actors, "actor_fit"), (reading.actions, "action_fit"),
+             (reading.counted, "counted_fit"), (reading.years, "year_stated"), (reading.months is not None, "month_fit"))
+    return tuple(fit for asked, fit in slots if asked)
+
+
+def _unmet_slots(reading: Reading, values: dict) -> int:
+    """How many slots the question states that the figure does not fit (警察抓了多少人: actor, action and
+    unit stated; a figure of 公安 counting 抓获 in 名 meets all three)."""
+    return sum(1 for fit in _stated_slots(reading) if values[fit] <= 0)
 
 
 def _lead_over_others(matrix: np.ndarray, col: int) -> None:

@@ -29,7 +29,6 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 OPERATIONS = ("value", "each", "difference", "compare")
-_PLACE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "自治州", "省", "市", "区", "县")
 _CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" "9")
 # Years: 2019年 / 2019 (before a joining word or outside Chinese) / 19年 / 二〇一九年.
 _YEAR4 = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?:年度?|(?=[、,，和与跟及或至到还比两\s?？)）]|$))")
@@ -131,7 +130,9 @@ def place_forms(place: str) -> tuple[str, ...]:
     """
     if not place:
         return ()
-    for suffix in _PLACE_SUFFIXES:
+    from qa.vocabulary import vocabulary
+
+    for suffix in sorted(vocabulary().place_suffixes, key=len, reverse=True):  # 壮族自治区 before 区
         if place.endswith(suffix) and len(place) - len(suffix) >= 2:
             return place, place[: -len(suffix)]
     return (place,)

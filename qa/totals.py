@@ -30,14 +30,28 @@ def label(subject: str, openers: Sequence[str]) -> str:
     return head or subject[cut:] or subject
 
 
+def same_measure(a, b) -> bool:
+    """Two figures of one sentence that count the same kind of thing in the same unit and year, neither a
+    comparison: items of one list, or a total and the part of it done (立案237起，破案178起)."""
+    return (a.sentence_start == b.sentence_start and a.unit == b.unit and a.kind == b.kind and a.year == b.year
+            and not a.comparison and not b.comparison)
+
+
+def remainder_pair(fact, facts: Sequence) -> tuple | None:
+    """``fact`` and the one other figure of its measure in its sentence, larger first (还有多少起没破:
+    立案237起 and 破案178起); None when there is no such figure or more than one."""
+    others = [f for f in facts if f is not fact and same_measure(f, fact)]
+    if len(others) != 1 or fact.value is None or others[0].value is None:
+        return None
+    return tuple(sorted((fact, others[0]), key=lambda f: -f.value))
+
+
 def enumeration(fact, facts: Sequence, actions: Callable[[str], Sequence[str]]) -> tuple:
     """The items of the list ``fact`` belongs to: the figures of its sentence with its unit, kind and
     year, no comparison and no written total, counting the same actions (``actions`` reads a clause).
     Fewer than two items: no list."""
     own = set(actions(fact.clause))
-    items = tuple(f for f in facts if f.sentence_start == fact.sentence_start and f.unit == fact.unit
-                  and f.kind == fact.kind and f.year == fact.year and not f.comparison and f.scope != "total"
-                  and set(actions(f.clause)) == own)
+    items = tuple(f for f in facts if same_measure(f, fact) and f.scope != "total" and set(actions(f.clause)) == own)
     return items if len(items) >= 2 and fact in items else ()
 
 

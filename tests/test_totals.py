@@ -8,8 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from qa.coverage import expansions
-from qa.decide import _pair
-from qa.totals import asked_items, enumeration, label
+from qa.totals import asked_items, enumeration, label, remainder_pair
 
 OPENERS = ("共计", "合计", "共")
 SENTENCE = "第21届中国专利奖，天津专利权人共获得金奖1项，优秀奖14项，外观设计优秀奖3项。"
@@ -66,12 +65,12 @@ def test_remainder_pairs_only_the_one_other_figure_of_the_sentence():
     filed = fact("237起", "立案", value=237, unit="起")
     solved = fact("178起", "破案", value=178, unit="起")
     rate = fact("75%", "破案率", value=75, unit="%", kind="percent")
-    assert _pair(solved, [filed, solved, rate]) == (filed, solved)  # larger first
-    assert _pair(GOLD, FACTS) is None  # two other figures of 项 in the sentence: which one is not said
+    assert remainder_pair(solved, [filed, solved, rate]) == (filed, solved)  # larger first
+    assert remainder_pair(GOLD, FACTS) is None  # two other figures of 项 in the sentence: which one is not said
 
 
 @pytest.mark.parametrize("question, expected", [
-    ("第21届中国专利奖天津一共拿了几个奖？", "18项（计算得出）"),
+    ("第21届中国专利奖上天津的奖项加起来有几项？", "18项（计算得出）"),
     ("知识产权专家智库里的专家加起来一共多少名？", "149名（计算得出）"),
     ("中国专利奖算上外观设计的，天津一共拿了几项？", "18项（计算得出）"),  # named to include, not to pick
     ("市里的专家组和两个专家库的专家总数是多少？", "149名（计算得出）"),  # two parts, the second a list of two
