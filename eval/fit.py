@@ -82,7 +82,7 @@ def collect(engine, items, fact: Examples, sentence: Examples, prefix: str) -> N
     """Add the candidates of every item to the figure and sentence examples."""
     from eval.label import fact_labels, sentence_labels, wants_figure
     from qa.candidates import RetrievalView, fact_candidates, sentence_candidates
-    from qa.decide import out_of_scope
+    from qa.prepared import out_of_scope
     from qa.engine import _bm25_terms
     from qa.features import Asked, fact_matrix, sentence_matrix
     from qa.textanswer import shape_features

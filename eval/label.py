@@ -42,7 +42,7 @@ def sentence_labels(item: EvalItem, sentences: Sequence[str]) -> list[int]:
 
 def wants_figure(reading, item: EvalItem) -> bool:
     """Which model a training question teaches: the gold kind says, else (unanswerable) the reader."""
-    from qa.decide import wants_figure as engine_wants
+    from qa.prepared import wants_figure as engine_wants
 
     if item.kind == "figure":
         return True

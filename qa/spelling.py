@@ -50,30 +50,29 @@ def _fuzzy(syllable: str) -> str:
 def _places(run: str, report: str = "") -> set[int]:
     """Positions of ``run`` inside place names or words of the shared vocabulary (批捕, 文旅局), and,
     with ``report``, words the report itself writes (行动 in 行动罚了): the user meant those words."""
-    import jieba.posseg as posseg
-
-    from qa.lexical import vocabulary_words
+    from qa.lexical import pos_tags, vocabulary_words
 
     known = vocabulary_words()
     positions, at = set(), 0
-    for word in posseg.cut(run):
-        if word.flag == "ns" or word.word in known or (len(word.word) > 1 and word.word in report):
-            positions.update(range(at, at + len(word.word)))
-        at += len(word.word)
-    for phrase in _question_phrases():  # 百分之多少, 是不是: the question's own words, not the report's
-        for m in re.finditer(re.escape(phrase), run):
-            positions.update(range(m.start(), m.end()))
+    for word, flag in pos_tags(run):
+        if flag == "ns" or word in known or (len(word) > 1 and word in report):
+            positions.update(range(at, at + len(word)))
+        at += len(word)
+    # 百分之多少, 是不是: the question's own words, not the report's. The lookahead tries every start and
+    # takes the longest phrase there, so overlapping phrases are all covered.
+    for m in _question_phrases().finditer(run):
+        positions.update(range(m.start(), m.end(1)))
     return positions
 
 
 @lru_cache(maxsize=1)
-def _question_phrases() -> tuple[str, ...]:
-    """Cue phrases of questions (qa/vocab/cues.toml) of two characters or more."""
-    from qa.vocabulary import vocabulary
+def _question_phrases() -> re.Pattern:
+    """Cue phrases of questions (qa/vocab/cues.toml) of two characters or more, as one pattern."""
+    from qa.vocabulary import alternation, vocabulary
 
     v = vocabulary()
     words = [w for groups in (v.asked_cues, v.operation_cues) for ws in groups.values() for w in ws] + list(v.ask_words)
-    return tuple(sorted({w for w in words if len(w) > 1 and not w.isascii()}, key=len, reverse=True))
+    return re.compile(f"(?=({alternation(w for w in words if len(w) > 1 and not w.isascii())}))")
 
 
 def _fillers() -> frozenset[str]:

@@ -26,11 +26,10 @@ import re
 from functools import lru_cache
 
 import jieba
-import jieba.posseg as pseg
 
 from qa.changes import split_comparison  # noqa: F401  (re-exported: the text before a figure is split here)
 from qa.labels import find_periods
-from qa.lexical import ensure_jieba
+from qa.lexical import pos_tags
 from qa.vocabulary import alternation, vocabulary
 
 jieba.setLogLevel(logging.INFO)  # the dictionary-building chatter is DEBUG on stderr
@@ -67,8 +66,7 @@ def _grammar() -> dict[str, re.Pattern]:
 
 
 def _tags(text: str) -> list[tuple[str, str]]:
-    ensure_jieba()  # the vocabulary's words first, or the tags depend on what ran before
-    return [(w, f) for w, f in pseg.cut(text)]
+    return list(pos_tags(text))  # the vocabulary's words first (pos_tags ensures it), cached
 
 
 def _is_nounish(flag: str) -> bool:

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import re
 
-import jieba.posseg as posseg
-
 from qa.layout import CLAUSE_BREAK
+from qa.lexical import pos_tags
 from qa.reader import Reading
 from qa.vocabulary import alternation, vocabulary
 
@@ -46,7 +45,7 @@ def asked_head(reading: Reading) -> str:
     m = re.search(f"(?:{alternation(words)})(?:个|家|位|项|种|些|类|级)?([\u4e00-\u9fff]{{1,6}})", reading.text)
     if not m:
         return ""
-    tokens = [(w.word, w.flag) for w in posseg.cut(m.group(1))]
+    tokens = pos_tags(m.group(1))
     return tokens[0][0] if tokens and tokens[0][1].startswith(_HEAD_FLAGS) else ""
 
 
@@ -60,11 +59,10 @@ def _phrase_ending_with(head: str, sentence: str) -> str:
     """The noun phrase ending with ``head`` (宁波口岸), read with jieba's tags from right to left."""
     for m in re.finditer(re.escape(head), sentence):
         left = sentence[max(0, m.start() - 16):m.start()]
-        tokens = list(posseg.cut(left))
         phrase = ""
-        for w in reversed(tokens):
-            if w.flag.startswith(_NOUNISH) or w.flag in _NOUNISH or w.word in "（）()":
-                phrase = w.word + phrase
+        for word, flag in reversed(pos_tags(left)):
+            if flag.startswith(_NOUNISH) or flag in _NOUNISH or word in "（）()":
+                phrase = word + phrase
             else:
                 break
         if phrase:
