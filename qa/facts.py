@@ -45,7 +45,8 @@ __all__ = ["Fact", "FACT_FIELDS", "EXTRACTOR_VERSION", "SOURCES", "extract_facts
 
 EXTRACTOR_VERSION = "1.1"
 # The modules whose source decides the fact table (qa.engine rebuilds the table when one changes).
-SOURCES = ("numbers", "labels", "subjects", "changes", "lists", "periods", "links", "scopes", "tables", "facts", "layout")
+SOURCES = ("numbers", "labels", "subjects", "changes", "lists", "periods", "links", "scopes", "tables", "headers", "facts",
+           "layout")
 log = logging.getLogger(__name__)
 _PAREN_OPEN = re.compile(r"[（(][^）)]*$")
 _PAREN_CLOSE = re.compile(r"^[^（(]*[）)]")
@@ -115,7 +116,7 @@ def extract_facts(document: Document) -> list[Fact]:
             if d.start in cells:  # a table's cell: its row and column, the title's date
                 cell = cells[d.start]
                 d.values.update(subject=cell.subject, year=cell.year, period=cell.period,
-                                kind="count" if d.kind == "other" else d.kind)
+                                kind=cell.kind or ("count" if d.kind == "other" else d.kind))
         link_bases(paragraph)
         _fill_subjects(paragraph)
         drafts.extend(paragraph)
@@ -219,8 +220,14 @@ def _subject(text: str, pos: int, q: Quantity, stop: int, item: str | None, prev
     left = clean_left(rest, rank=True) if q.kind == "rank" else clean_left(strip_change(rest))
     after = text[q.end:stop]
     noun, used = noun_after(after) if q.kind not in ("rank", "percent") and not starts_change(after) else ("", 0)
+    if _relative().fullmatch(after.strip()):  # 超过1000件的有…: 的有 opens the next figure's relative clause
+        noun, used = "", 0
     if item is not None:
         return item, comparison, used
+    relative = _relative().search(text, context.clause_start, q.start)
+    if relative and noun and q.kind not in ("rank", "percent"):  # 超过1000件的有6个省: the 省 the clause describes
+        described = clean_left(text[context.clause_start:relative.start()])
+        return (described + "的" + noun if described else noun), comparison, used
     if left in vocabulary().extraction("back_references"):  # 而2019年这一数字增至1.1万余人
         left = next((d.subject for d in reversed(context.drafts) if d.subject and not d.comparison), left)
     if _share().match(left):  # 占全部投资的比重为61.0%: a share of what the sentence is about
@@ -234,6 +241,10 @@ def _subject(text: str, pos: int, q: Quantity, stop: int, item: str | None, prev
     if not left or is_verb_only(left):
         return noun or context.enumerated or left, comparison, used
     return left + noun, comparison, used
+
+
+def _relative() -> re.Pattern:
+    return re.compile(rf"的(?:{alternation(vocabulary().extraction('relative_counts'))})$")
 
 
 def _share() -> re.Pattern:

@@ -37,6 +37,12 @@ def test_a_list_of_rates_links_each_rate_to_its_own_base():
     assert by["24.3%"].comparison == "同比上涨" and by["24.3%"].direction == "up"
 
 
+def test_a_count_after_a_relative_clause_counts_what_the_clause_describes():
+    # was: 有 / 市
+    assert rows("全省各市中，受理投诉超过500件的有4个市。", "subject") == [
+        ("500件", "受理投诉"), ("4个", "受理投诉超过500件的市")]
+
+
 def test_an_enumerated_item_is_the_subject_of_the_next_clause():
     assert rows("第一是专利，达到5.6万件；其次是商标，达到7.8万件。", "subject") == [  # was: empty subjects
         ("5.6万件", "专利"), ("7.8万件", "商标")]
@@ -249,4 +255,26 @@ def test_a_table_reads_rows_columns_its_title_date_and_its_sums():
     assert (cell.year, cell.period, cell.kind) == (2020, "2020年11月", "count")
     assert by[("长沙市职务总计", "3200")].scope == "total" and cell.scope == "part"  # 1200 + 2000 = 3200
     assert by[("全省总量", "5370")].scope == "total" and by[("长沙市总量", "3300")].scope == "part"
-    assert by[("长沙市排名", "1")].scope == ""
+    rank = by[("长沙市有效发明专利排名", "1")]  # a rank column ranks by what the table counts
+    assert (rank.kind, rank.scope) == ("rank", "")
+
+
+TWO_LEVEL = """2021年6月某省有效商标统计表
+地区 | 2021年 | 单位 | 非单位 | 人口 | 密度 | 位次 | 6月 | 企业 | 社团 | 单位合计 | 个人 | (万人) | (件/万人)
+甲市 | 350 | 200 | 100 | 300 | 50 | 120.5 | 2.90 | 1
+乙市 | 150 | 80 | 40 | 120 | 30 | 80.0 | 1.88 | 2
+全 省 | 500 | 280 | 140 | 420 | 80 | 200.5 | 2.49
+"""
+
+
+def test_a_header_flattened_from_two_levels_names_each_column():
+    facts = extract_facts(parse_document(TWO_LEVEL, doc_id="t"))
+    by = {f.figure_text: f for f in facts if f.sentence.startswith("甲市")}
+    assert [by[x].subject for x in ("350", "200", "300", "50")] == ["甲市有效商标", "甲市企业有效商标",
+                                                                    "甲市单位有效商标合计", "甲市个人有效商标"]
+    assert (by["120.5"].subject, by["120.5"].year, by["120.5"].period) == ("甲市人口", 2021, "")  # a unit of its own
+    assert (by["2.90"].subject, by["2.90"].period) == ("甲市密度", "2021年6月")  # a rate of what the table counts
+    assert (by["1"].subject, by["1"].kind) == ("甲市密度位次", "rank")
+    assert by["200"].scope == "part" and by["300"].scope == "total"
+    total = next(f for f in facts if f.sentence.startswith("全") and f.figure_text == "2.49")
+    assert total.subject == "全省密度"  # a row shorter than the widest lacks its last cells
