@@ -2,6 +2,7 @@
 
     python -m eval.suite                      # the training sets (eval/training.toml)
     python -m eval.suite --sets reserved      # the reserved sets (eval/reserved.toml), once per round
+    python -m eval.suite --sets dev           # sets looked at but not fitted on (eval/dev.toml)
     python -m eval.suite --json runs/suite.json
 
 Per set: questions, accuracy, figure accuracy, false refusals (share of answerable questions
@@ -27,7 +28,8 @@ from typing import Sequence
 
 from index.settings import REPO_ROOT
 
-LISTS = {"training": REPO_ROOT / "eval" / "training.toml", "reserved": REPO_ROOT / "eval" / "reserved.toml"}
+LISTS = {"training": REPO_ROOT / "eval" / "training.toml", "reserved": REPO_ROOT / "eval" / "reserved.toml",
+         "dev": REPO_ROOT / "eval" / "dev.toml"}
 COLUMNS = ("n", "accuracy", "figure_accuracy", "false_refusals", "refusal_recall", "wrong_rate", "traditional")
 
 

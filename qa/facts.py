@@ -32,7 +32,7 @@ from qa.changes import change_roles, direction, starts_change, strip_change
 from qa.links import link_bases
 from qa.lists import distributed_items, enumerated_item
 from qa.numbers import Quantity, find_quantities
-from qa.periods import passage_times, report_year, time_of
+from qa.periods import heading_year, passage_times, report_year, time_of
 from qa.scopes import mark_scopes
 from qa.tables import table_cells
 from qa.subjects import (
@@ -110,8 +110,10 @@ def extract_facts(document: Document) -> list[Fact]:
     default_year = report_year(document)
     cells = table_cells(document)
     drafts: list[_Draft] = []
+    year = default_year
     for passage in document.passages:
-        paragraph = _passage_drafts(passage, default_year, len(drafts))
+        year = heading_year(passage.text) or year  # "2021年工作回顾" dates the paragraphs under it
+        paragraph = _passage_drafts(passage, year, len(drafts))
         for d in paragraph:
             if d.start in cells:  # a table's cell: its row and column, the title's date
                 cell = cells[d.start]

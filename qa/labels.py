@@ -63,6 +63,8 @@ _WRITTEN_YEAR = re.compile(r"(?:19|20)\d\d")
 _LIST_MARK = re.compile(rf"(?:^|(?<=[\n。；;：:！？!?]))\s*(?:\d{{1,2}}|{_CN_NUM})\s*(?:[.．](?!\d)|[、)）])"
                         rf"|[（(](?:\d{{1,2}}|{_CN_NUM})[)）]")
 _CLAUSE_END = re.compile(r"[，。；：！？,;:!?（(\n]")
+# A footnote mark after a word (国内生产总值[2]1143670亿元, as statistics communiqués write them).
+FOOTNOTE = re.compile(r"(?<=\S)[\[［〔]\d{0,3}[\]］〕]")
 _BASE_BEFORE = re.compile(r"(?:较|比|与|同|相比)$")
 
 
@@ -132,14 +134,23 @@ def _is_whole_figure(s: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _word_labels() -> re.Pattern:
-    """Vague amounts (一批) and references back to a listed set (以上三类)."""
+    """Vague amounts (一批), references back to a listed set (以上三类) and numbered parts of a document
+    (表2, 附件1: not after another character, or 代表3000人 would be one)."""
     refs = _words("set_references")
-    return re.compile(rf"{_words('vague_amounts')}|(?:{refs})(?:{_CN_NUM}|\d{{1,2}})")
+    parts = _words("numbered_parts")
+    return re.compile(rf"{_words('vague_amounts')}|(?:{refs})(?:{_CN_NUM}|\d{{1,2}})"
+                      rf"|(?<![\u4e00-\u9fff])(?:{parts})\s?\d{{1,3}}(?![\d.%])")
 
 
 def label_spans(text: str) -> list[tuple[int, int]]:
     """Spans whose digits are no quantities: 《titles》, quoted names, year ranges, dates, periods,
-    list markers (1. （2）), vague amounts (一批) and references to a listed set (以上三类)."""
+    list markers (1. （2）), vague amounts (一批), references to a listed set (以上三类), numbered parts
+    of the document (表2) and footnote marks ([62]).
+
+    >>> from qa.numbers import find_quantities
+    >>> [q.text for q in find_quantities("PCT专利申请受理量[62]7.3万件。表2 居民消费价格涨幅；代表3000人")]
+    ['7.3万件', '3000人']
+    """
     spans = [m.span() for m in _BOOK.finditer(text)]
     for m in _QUOTE.finditer(text):
         inner = m.group()[1:-1].strip()
@@ -152,6 +163,7 @@ def label_spans(text: str) -> list[tuple[int, int]]:
     spans += [(p.start, p.end) for p in find_periods(text)]
     spans += [m.span() for m in _LIST_MARK.finditer(text)]
     spans += [m.span() for m in _word_labels().finditer(text)]
+    spans += [m.span() for m in FOOTNOTE.finditer(text)]
     return sorted(spans)
 
 

@@ -76,6 +76,24 @@ def report_year(document: Document) -> int | None:
     return None
 
 
+HEADING_CHARS = 20  # a section heading is a short line; a longer one without a full stop is a title or lead
+
+
+def heading_year(text: str) -> int | None:
+    """The year a section heading dates what follows it ("2021年工作回顾" in a work report given in 2022),
+    None for any other line (a sentence, a date such as 2022年2月28日, a heading without a year).
+
+    >>> [heading_year(t) for t in ("2021年工作回顾", "二、2022年工作安排", "2022年2月28日", "全年出生人口1062万人。")]
+    [2021, 2022, None, None]
+    """
+    if len(text) > HEADING_CHARS or not _HEADLINE.fullmatch(text):
+        return None
+    years = [y for y in find_years(text) if not y.is_base]
+    if len(years) != 1 or re.match(r"\s*\d{1,2}月", text[years[0].end:]):
+        return None
+    return years[0].year
+
+
 def _first_sentence(text: str) -> str:
     return re.split(r"(?<=[。！？!?])", text, maxsplit=1)[0]
 

@@ -214,7 +214,11 @@ def find_threshold(text: str) -> Threshold | None:
     units = alternation(v.measure_words + ("%",))
     pattern = (f"(?P<op>{alternation(words['above'] + words['below'])})?"
                f"(?P<num>\\d+(?:\\.\\d+)?|{_CN_NUM})(?P<scale>万|亿)?(?P<unit>成|{units})?")
-    for m in re.finditer(pattern, text):
+    # The number a comparison word governs (降幅有没有超过七成), else the last one: a threshold closes the
+    # question, while earlier numbers name what is asked about (近五年, 一致性 typed 一至性).
+    matches = list(re.finditer(pattern, text))
+    matches = [m for m in matches if m.group("op")] + [m for m in reversed(matches) if not m.group("op")]
+    for m in matches:
         try:
             value = float(m.group("num")) if m.group("num")[0].isdigit() else float(cn2an.cn2an(m.group("num"), "smart"))
         except (ValueError, KeyError, IndexError):
@@ -251,7 +255,10 @@ def find_operation(text: str, n_parts: int) -> str:
     if "sum" in groups and n_parts != 1:
         return "sum"
     yes_no = alternation(w for w in v.operation_cues["yesno"] if len(w) > 1)
-    asks_other = {"count", "name", "list", "date"} & set(v.cue_groups(re.sub(yes_no, "", text)))
+    rest = re.sub(yes_no, "", text)
+    # Another question word makes it a wh-question (有没有…多少); a noun of the count cues does not
+    # (规模以上企业的负债率有没有超过60%).
+    asks_other = {"name", "list", "date"} & set(v.cue_groups(rest)) or any(w in rest for w in v.ask_words)
     if "yesno" in groups and not asks_other:
         return "yesno"
     return "value"

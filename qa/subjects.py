@@ -28,7 +28,7 @@ from functools import lru_cache
 import jieba
 
 from qa.changes import split_comparison  # noqa: F401  (re-exported: the text before a figure is split here)
-from qa.labels import find_periods
+from qa.labels import FOOTNOTE, find_periods
 from qa.lexical import pos_tags
 from qa.vocabulary import alternation, vocabulary
 
@@ -163,7 +163,7 @@ def clean_left(left: str, *, rank: bool = False) -> str:
     ('退还企业', '受理案件', '专利密度')
     """
     g = _grammar()
-    text = strip_lead_time(_PARENTHESES.sub("", left))
+    text = strip_lead_time(FOOTNOTE.sub("", _PARENTHESES.sub("", left)))
     text = g["trail"].sub("", text)
     if rank:
         text = g["trail"].sub("", g["rank"].sub("", text))

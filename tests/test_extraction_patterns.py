@@ -278,3 +278,11 @@ def test_a_header_flattened_from_two_levels_names_each_column():
     assert by["200"].scope == "part" and by["300"].scope == "total"
     total = next(f for f in facts if f.sentence.startswith("全") and f.figure_text == "2.49")
     assert total.subject == "全省密度"  # a row shorter than the widest lacks its last cells
+
+
+def test_a_year_heading_dates_the_paragraphs_under_it_until_the_next_one():
+    # A work report given in 2022 about 2021: was dated 2022 (the report's own line) for every figure.
+    doc = parse_document("最高人民检察院工作报告\n——2022年3月8日在大会上\n2021年工作回顾\n全年批准逮捕犯罪嫌疑人868445人。\n"
+                         "2022年工作安排\n计划培训检察官3000人。\n", doc_id="d")
+    years = {f.figure_text: f.year for f in extract_facts(doc)}
+    assert years["868445人"] == 2021 and years["3000人"] == 2022
