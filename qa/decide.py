@@ -164,7 +164,7 @@ class Decider:
                 if total is not None:
                     return total
             operation = "value" if operation == "sum" else "remainder"
-        chosen = self._joint(ranked, threshold)
+        chosen = self._follow_parts(parts, self._joint(ranked, threshold), retrieved, threshold)
         if not any(chosen):
             best = max((r.probability(0) for r in ranked if r), default=0.0)
             # A conflict is the reason only when it left nothing to score; otherwise the figures
@@ -220,6 +220,25 @@ class Decider:
             if p >= threshold:
                 chosen[k] = (ranked[k].scored[n].index, p)
         return chosen
+
+    def _follow_parts(self, parts: tuple, chosen: list, retrieved: RetrievalResult, threshold: float) -> list:
+        """A part that names nothing of its own (有效专利有多少件？涨幅多大？) asks about the figure just chosen
+        for the part before it, as a follow-up asks about the last answer: it is ranked again with that
+        figure as its focus, and that choice is taken when verified above the threshold."""
+        from qa.reader import names_thing
+
+        out = list(chosen)
+        for k in range(1, len(parts)):
+            if out[k - 1] is None or parts[k].focus or names_thing(parts[k].text):
+                continue
+            focused = replace(parts[k], focus=(self.view.facts[out[k - 1][0]].figure_text,))
+            ranked, _ = self.rank_facts(focused, retrieved)
+            taken = {c[0] for j, c in enumerate(out) if c is not None and j != k}
+            if ranked and ranked.scored[0].index not in taken:
+                p = ranked.probability(0)
+                if p >= threshold:
+                    out[k] = (ranked.scored[0].index, p)
+        return out
 
     def _operate(self, operation: str, facts: tuple, probability: float, missing: int, parts: tuple = ()) -> Decision:
         from qa.operations import combine, larger

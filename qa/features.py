@@ -129,41 +129,40 @@ FACT_FEATURES = (
 SLOT_FITS = ("kind_ok", "unit_fit", "actor_fit", "action_fit", "counted_fit", "year_stated", "month_fit")
 
 
+DENSE_FEATURES = ("dense_clause", "dense_sentence", "dense_clause_gap", "dense_clause_z", "dense_sentence_z",
+                  "retrieval", "chunk_rank")  # the columns that need the query vector or retrieval
+_DENSE = frozenset(DENSE_FEATURES)
+
+
 def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval: dict[int, float],
-                chunk_rank: dict[int, int], static: list[dict[str, float]] | None = None) -> np.ndarray:
+                chunk_rank: dict[int, int], static: np.ndarray | None = None) -> np.ndarray:
     """One row of FACT_FEATURES per candidate figure (indices into view.facts).
 
-    `static` is `fact_static(asked, view, candidates)` when it was computed beforehand (the engine
-    computes it while the query is being embedded)."""
-    layout = view.layout
+    `static` is `fact_static(asked, view, candidates)` when it was computed beforehand; the columns of
+    DENSE_FEATURES are filled in here, column by column."""
     static = fact_static(asked, view, candidates) if static is None else static
+    matrix = static.copy()
+    if not candidates:
+        return matrix
     clause_sim, sentence_sim = view.similarities(asked.query_vector)
-    best_clause = max((float(clause_sim[i]) for i in candidates), default=0.0)
     clause_z, sentence_z = standardised(clause_sim), standardised(sentence_sim)
-    rows = []
-    for i, fixed in zip(candidates, static):
-        chunk = layout.chunk_at(view.facts[i].start).id
-        values = {
-            **fixed,
-            "dense_clause": float(clause_sim[i]), "dense_sentence": float(sentence_sim[view.fact_sentence[i]]),
-            "dense_clause_gap": float(clause_sim[i]) - best_clause,
-            "dense_clause_z": float(clause_z[i]), "dense_sentence_z": float(sentence_z[view.fact_sentence[i]]),
-            "retrieval": retrieval.get(chunk, 0.0), "chunk_rank": 1.0 / (1.0 + chunk_rank.get(chunk, 20)),
-        }
-        rows.append([values[name] for name in FACT_FEATURES])
-    matrix = np.array(rows, dtype=np.float32).reshape(len(rows), len(FACT_FEATURES))
-    if len(rows):
-        _relative(matrix, FACT_FEATURES, "cov_gap", "cov_gap", [0] * len(rows))
-        sentences = [view.fact_sentence[i] for i in candidates]
-        _relative(matrix, FACT_FEATURES, "segment_lead", "cov_segment", sentences)
-        _relative(matrix, FACT_FEATURES, "action_lead", "action_fit", sentences)
-        _relative(matrix, FACT_FEATURES, "subject_lead", "subject_cover", sentences)
-        _lead_over_others(matrix, FACT_FEATURES.index("slot_lead"))
+    idx, sent = np.asarray(candidates), np.asarray([view.fact_sentence[i] for i in candidates])
+    chunks = [view.layout.chunk_at(view.facts[i].start).id for i in candidates]
+    clause = clause_sim[idx].astype(np.float64)
+    columns = {
+        "dense_clause": clause, "dense_sentence": sentence_sim[sent], "dense_clause_gap": clause - clause.max(),
+        "dense_clause_z": clause_z[idx], "dense_sentence_z": sentence_z[sent],
+        "retrieval": [retrieval.get(c, 0.0) for c in chunks],
+        "chunk_rank": [1.0 / (1.0 + chunk_rank.get(c, 20)) for c in chunks],
+    }
+    for name in DENSE_FEATURES:
+        matrix[:, FACT_FEATURES.index(name)] = columns[name]
     return matrix
 
 
-def fact_static(asked: Asked, view: ReportView, candidates: list[int]) -> list[dict[str, float]]:
-    """Each candidate's features that need neither the query vector nor retrieval (most of them)."""
+def fact_static(asked: Asked, view: ReportView, candidates: list[int]) -> np.ndarray:
+    """FACT_FEATURES rows of the candidates with what needs neither the query vector nor retrieval
+    (DENSE_FEATURES are left 0 for `fact_matrix`), the relative columns included."""
     reading, layout = asked.reading, view.layout
     stated = _stated_slots(reading)
     focus = set(reading.focus)
@@ -217,8 +216,16 @@ def fact_static(asked: Asked, view: ReportView, candidates: list[int]) -> list[d
         values["slot_lead"] = sum(max(values[name], 0.0) for name in SLOT_FITS)
         unmet = sum(1 for fit in stated if values[fit] <= 0)  # stated slots the figure does not fit
         values["slots_unmet"], values["slots_all_met"] = float(unmet), float(unmet == 0 and values["slots_stated"] > 0)
-        rows.append(values)
-    return rows
+        rows.append([0.0 if name in _DENSE else values[name] for name in FACT_FEATURES])
+    matrix = np.array(rows, dtype=np.float32).reshape(len(rows), len(FACT_FEATURES))
+    if len(rows):
+        _relative(matrix, FACT_FEATURES, "cov_gap", "cov_gap", [0] * len(rows))
+        sentences = [view.fact_sentence[i] for i in candidates]
+        _relative(matrix, FACT_FEATURES, "segment_lead", "cov_segment", sentences)
+        _relative(matrix, FACT_FEATURES, "action_lead", "action_fit", sentences)
+        _relative(matrix, FACT_FEATURES, "subject_lead", "subject_cover", sentences)
+        _lead_over_others(matrix, FACT_FEATURES.index("slot_lead"))
+    return matrix
 
 
 def _stated_slots(reading: Reading) -> tuple[str, ...]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from qa.candidates import fact_candidates
 from qa.coverage import QueryTerms
 from qa.features import Asked, fact_static
@@ -32,7 +34,7 @@ class PartWork:
     candidates: list[int]
     excluded: dict[str, int]
     asked: Asked
-    static: list[dict[str, float]]
+    static: np.ndarray
 
     @classmethod
     def of(cls, reading: Reading, view: ReportView) -> "PartWork":
