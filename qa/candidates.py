@@ -13,6 +13,7 @@ False
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from qa.reader import Reading
@@ -52,6 +53,23 @@ def year_conflict(reading: Reading, fact_year: int | None) -> bool:
     return bool(reading.years) and fact_year is not None and fact_year not in reading.years
 
 
+def stated_conflict(reading: Reading, figure_text: str) -> bool:
+    """The question asks for a value and itself states this figure's number (公安抓的564个人最后判了几个？):
+    the figure it states is what it asks about, never the answer. A yes/no threshold (是否在500篇以上),
+    an operation on the figure (立了237起，还有多少起没破) and one-digit numbers are not such statements.
+
+    >>> from types import SimpleNamespace as R
+    >>> stated_conflict(R(operation="value", threshold=None, numbers=("564",)), "564名")
+    True
+    >>> stated_conflict(R(operation="difference", threshold=None, numbers=("237",)), "237起")
+    False
+    """
+    if reading.operation != "value" or reading.threshold is not None:
+        return False
+    number = re.match(r"\d+(?:\.\d+)?", figure_text)
+    return number is not None and len(number.group()) > 1 and number.group() in reading.numbers
+
+
 def action_conflict(firm: set[str], written: tuple[str, ...], clause_actions: tuple[str, ...]) -> bool:
     """The question names an action in the report's own word for it (审结, not the everyday 判 or
     收了, which may mean several things); the figure's own words name only other actions."""
@@ -89,6 +107,8 @@ def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None =
         return "unit"
     if action_conflict(firm, view.fact_actions[i], view.clause_actions[i]):
         return "action"
+    if stated_conflict(reading, fact.figure_text):
+        return "stated"
     return ""
 
 

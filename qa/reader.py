@@ -200,6 +200,23 @@ def find_scope(text: str) -> str:
     return ""
 
 
+def short_years(text: str) -> tuple[int, ...]:
+    """Years a question types with two digits: 20年那次 -> 2020, 98年 -> 1998; not durations or the start
+    of a period (近20年, 20年来, 18年到现在; words in qa/vocab/cues.toml [short_years]).
+
+    >>> short_years("20年那次满意度排第几？我看的是19年的"), short_years("近20年来"), short_years("18年到现在")
+    ((2020, 2019), (), ())
+    """
+    words = vocabulary().tables["cues"]["short_years"]
+    found = []
+    for m in re.finditer(r"(?<![\d.])(\d\d)年", text):
+        if text[:m.start()].endswith(tuple(words["not_after"])) or text[m.end():].startswith(tuple(words["not_before"])):
+            continue
+        n = int(m.group(1))
+        found.append(2000 + n if n < 50 else 1900 + n)
+    return tuple(found)
+
+
 def find_threshold(text: str) -> Threshold | None:
     """超过500人了吗 -> (>, 500, 人); 有没有到八成 -> (>, 80, %); 成立了8支服务队吗 -> (=, 8, 支).
 
@@ -342,7 +359,7 @@ def read_one(question: str, text: str | None = None, *, split: bool = True) -> R
     whole = Reading(
         question=question, text=text, asked=asked, cues=cues, operation=operation, threshold=threshold,
         measure=measure, units=units,
-        years=tuple(dict.fromkeys(y.year for y in find_years(text) if not _is_base(y, text))),
+        years=tuple(dict.fromkeys([*(y.year for y in find_years(text) if not _is_base(y, text)), *short_years(text)])),
         base_years=tuple(dict.fromkeys(y.year for y in find_years(text) if _is_base(y, text))),
         months=month_span(text), actors=find_actors(text), actions=tuple(dict.fromkeys(a for w, a in action_words if any(w in t for t in terms))),
         action_words=tuple(w for w in action_words if any(w[0] in t for t in terms)), terms=terms,
