@@ -126,6 +126,36 @@ def test_fp32_graph_matches_torch(real_embedder, int8_dir):
 
 
 @pytest.mark.integration
+def test_the_sentencepiece_tokenizer_gives_the_ids_of_tokenizer_json_on_every_text_we_have(int8_dir, real_cache):
+    """index/tokenizer.py against the fp32 model's tokenizer.json (index/sentencepiece.py's pipeline) on the
+    lines and 2,000-character windows of every corpus, every eval question and 2,000 random strings."""
+    import random
+
+    from tokenizers import Tokenizer
+
+    from index.tokenizer import E5Tokenizer
+
+    ours = E5Tokenizer.from_dir(int8_dir, max_length=512)
+    theirs = Tokenizer.from_file(str(real_cache / "models" / MODEL_DIR_NAME / "tokenizer.json"))
+    theirs.encode_special_tokens = True
+    theirs.enable_truncation(512)
+    repo = Path(__file__).resolve().parent.parent
+    texts = ["<s>问题</s>", "Ａ\u0301ｂ　c", "<mask> x", "  ", "", "\x0f", "a  "]
+    for path in [*sorted((repo / "eval" / "corpora").glob("*.txt")), repo / "data" / "tianjin-ip-2020.txt"]:
+        text = path.read_text(encoding="utf-8")
+        texts += text.splitlines() + [text[i:i + 2000] for i in range(0, len(text), 700)]
+    for path in sorted((repo / "eval").rglob("*.jsonl")):
+        texts += ["query: " + json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines()
+                  if line.strip() and "question" in json.loads(line)]
+    rnd = random.Random(7)
+    alphabet = [chr(c) for c in [*range(1, 0x250), *range(0x3000, 0x3100), *range(0xFF00, 0xFF70),
+                                 0x2581, 0x200B, 0xA0, 0x301, 0x1F600, 0xE000]] + list("天津专利商标 <>s/")
+    texts += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 40))) for _ in range(2000)]
+    differ = [t[:30] for t in texts if ours.encode(t) != theirs.encode(t).ids]
+    assert not differ and len(texts) > 4000
+
+
+@pytest.mark.integration
 def test_int8_tokenizes_like_sentence_transformers(default_embedder, real_embedder):
     tokenizer = default_embedder.chosen()._tokenizer
     hf = real_embedder.model.tokenizer
