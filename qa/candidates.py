@@ -13,10 +13,9 @@ False
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from qa.reader import Reading
+from qa.reader import DIGITS, Reading
 from qa.report import ReportView
 from qa.retrieval import RetrievalResult
 from qa.vocabulary import vocabulary
@@ -66,7 +65,7 @@ def stated_conflict(reading: Reading, figure_text: str) -> bool:
     """
     if reading.operation != "value" or reading.threshold is not None:
         return False
-    number = re.match(r"\d+(?:\.\d+)?", figure_text)
+    number = DIGITS.match(figure_text)
     return number is not None and len(number.group()) > 1 and number.group() in reading.numbers
 
 

@@ -17,8 +17,8 @@ import numpy as np
 from qa.candidates import RetrievalView, sentence_candidates
 from qa.coverage import expansions
 from qa.features import Asked, fact_matrix, sentence_matrix
-from qa.prepared import PartWork, Prepared, prepare
 from qa.numbers import Quantity, parse_quantity
+from qa.prepared import PartWork, Prepared, prepare
 from qa.reader import Reading
 from qa.report import ReportView
 from qa.retrieval import RetrievalResult
@@ -124,12 +124,8 @@ class Decider:
         return Ranked(scored, rows, np.asarray(logits), values, self.weights[f"{kind}_verify"], names)
 
     # -- decisions -----------------------------------------------------------------------
-    def prepare(self, reading: Reading) -> Prepared:
-        """What `decide` needs that does not depend on the query vector (the engine runs it meanwhile)."""
-        return prepare(reading, self.view)
-
-    def decide(self, reading: Reading, retrieved: RetrievalResult, prepared: Prepared | None = None) -> Decision:
-        prepared = prepared or self.prepare(reading)
+    def decide(self, reading: Reading, retrieved: RetrievalResult) -> Decision:
+        prepared = prepare(reading, self.view)
         if prepared.reason:
             return Decision("refuse", reason=prepared.reason)
         return self._figures(reading, retrieved, prepared) if prepared.figures else self._sentence(reading, retrieved)

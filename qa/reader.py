@@ -28,7 +28,7 @@ from qa.vocabulary import alternation, vocabulary
 
 OPERATIONS = ("value", "compare", "difference", "sum", "yesno")
 _CN_NUM = "[零〇一二两三四五六七八九十百千万亿]+"
-_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+DIGITS = re.compile(r"\d+(?:\.\d+)?")
 
 
 @dataclass(frozen=True)
@@ -200,6 +200,9 @@ def find_scope(text: str) -> str:
     return ""
 
 
+CENTURY_PIVOT = 50  # a two-digit year below it is 20xx, else 19xx (98年 -> 1998)
+
+
 def short_years(text: str) -> tuple[int, ...]:
     """Years a question types with two digits: 20年那次 -> 2020, 98年 -> 1998; not durations or the start
     of a period (近20年, 20年来, 18年到现在; words in qa/vocab/cues.toml [short_years]).
@@ -213,7 +216,7 @@ def short_years(text: str) -> tuple[int, ...]:
         if text[:m.start()].endswith(tuple(words["not_after"])) or text[m.end():].startswith(tuple(words["not_before"])):
             continue
         n = int(m.group(1))
-        found.append(2000 + n if n < 50 else 1900 + n)
+        found.append(2000 + n if n < CENTURY_PIVOT else 1900 + n)
     return tuple(found)
 
 
@@ -288,7 +291,7 @@ def content_terms(text: str) -> tuple[str, ...]:
     text = re.sub(alternation(vocabulary().ask_words), " ", text)  # 百分之多少 asks; it names nothing
     terms = []
     for t in tokenize(text, search=False):
-        if _DIGITS.fullmatch(t):
+        if DIGITS.fullmatch(t):
             continue
         at = text.find(t)
         before = next((n for n in negations if text.endswith(n, 0, at)), "") if at > 0 else ""
@@ -366,7 +369,7 @@ def read_one(question: str, text: str | None = None, *, split: bool = True) -> R
         nouns=content_nouns(text, terms),
         relative_year=next((w for w in v.tables["cues"]["relative_years"]["before"] if w in text), ""),
         counted=find_counted(text), places=find_places(text),
-        numbers=tuple(_DIGITS.findall(text)), scope=find_scope(text),
+        numbers=tuple(DIGITS.findall(text)), scope=find_scope(text),
         average=any(w in text for w in v.tables["cues"]["unstated"]["average"]),
     )
     return replace(whole, parts=_share_context(parts, whole, shape)) if parts else whole
