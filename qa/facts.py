@@ -32,7 +32,7 @@ from qa.changes import change_roles, direction, starts_change, strip_change
 from qa.links import link_bases
 from qa.lists import distributed_items, enumerated_item
 from qa.numbers import Quantity, find_quantities
-from qa.periods import heading_year, passage_times, report_year, time_of
+from qa.periods import heading_year, passage_times, plan_heading, report_year, time_of
 from qa.scopes import mark_scopes
 from qa.tables import table_cells
 from qa.subjects import (
@@ -110,9 +110,12 @@ def extract_facts(document: Document) -> list[Fact]:
     default_year = report_year(document)
     cells = table_cells(document)
     drafts: list[_Draft] = []
-    year = default_year
+    year, section = default_year, None
     for passage in document.passages:
-        year = heading_year(passage.text) or year  # "2021年工作回顾" dates the paragraphs under it
+        if passage.section != section:  # 一、2025年和“十四五”时期工作回顾: a section's title dates the section
+            section, year = passage.section, heading_year(passage.section_title) or default_year
+        # "2021年工作回顾" dates the paragraphs under it; “十五五”时期的主要目标任务 ends the review before it
+        year = heading_year(passage.text) or (default_year if plan_heading(passage.text) else year)
         paragraph = _passage_drafts(passage, year, len(drafts))
         for d in paragraph:
             if d.start in cells:  # a table's cell: its row and column, the title's date
@@ -165,7 +168,7 @@ def _passage_drafts(passage: Passage, default_year: int | None, offset: int) -> 
             listed = distributed_items(text, subject_from, clause_qs, clean_left(strip_change(before)))
             roles = change_roles(text, c_start, c_end, clause_qs)
             context = _Context(enumerated_item(before), leading_noun(clean_left(strip_change(before))), drafts, s_start,
-                               subject_from)
+                               subject_from, c_start if found else -1)
             pos, prev_subject, before = subject_from, "", ""
             for i, q in enumerate(clause_qs):
                 stop = clause_qs[i + 1].start if i + 1 < len(clause_qs) else c_end
@@ -204,6 +207,13 @@ class _Context:
     drafts: list
     s_start: int
     clause_start: int  # where the clause's subject may start (after its actor)
+    actor_start: int = -1  # where the clause starts when an actor opens it
+
+    def counted_actor(self, text: str, pos: int, q: Quantity) -> str:
+        """共有医疗卫生机构103.1万个: a figure written right after the clause's actor counts the actor."""
+        if pos != self.clause_start or not 0 <= self.actor_start < self.clause_start:
+            return ""
+        return clean_left(strip_change(text[self.actor_start:q.start]))
 
     def previous(self) -> str:
         """The last subject given in this sentence."""
@@ -239,7 +249,8 @@ def _subject(text: str, pos: int, q: Quantity, stop: int, item: str | None, prev
     if not left and not noun:
         if comparison or q.kind == "rank":
             return "", comparison, used
-        return prev_subject or context.enumerated or context.before, comparison, used
+        return (context.counted_actor(text, pos, q) or prev_subject or context.enumerated or context.before,
+                comparison, used)
     if not left or is_verb_only(left):
         return noun or context.enumerated or left, comparison, used
     return left + noun, comparison, used

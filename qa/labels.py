@@ -58,6 +58,7 @@ _QUOTE = re.compile(r"“[^“”\n。]{0,60}”|「[^「」\n。]{0,60}」|\"[^
 _MONTH_DAY = re.compile(r"(\d{1,2})\.(\d{1,2})")
 _YEAR_RANGE = re.compile(r"(?:19|20)\d\d\s*年?\s*[-—–~～至到]\s*(?:19|20)\d\d年?")
 _DATE = re.compile(r"(?:(?:19|20)\d\d年)?\d{1,2}月(?:\d{1,2}[日号])?")
+_NUMERIC_DATE = re.compile(r"(?<![\d.])(?:19|20)\d\d([-/.])\d{1,2}\1\d{1,2}(?![\d.])")  # 2026-02-03, 2021/5/8
 _YEAR = re.compile(r"(?<![0-9])((?:19|20)\d\d)年")
 _WRITTEN_YEAR = re.compile(r"(?:19|20)\d\d")
 _LIST_MARK = re.compile(rf"(?:^|(?<=[\n。；;：:！？!?]))\s*(?:\d{{1,2}}|{_CN_NUM})\s*(?:[.．](?!\d)|[、)）])"
@@ -150,6 +151,8 @@ def label_spans(text: str) -> list[tuple[int, int]]:
     >>> from qa.numbers import find_quantities
     >>> [q.text for q in find_quantities("PCT专利申请受理量[62]7.3万件。表2 居民消费价格涨幅；代表3000人")]
     ['7.3万件', '3000人']
+    >>> [q.text for q in find_quantities("时间：2026-02-03，增长2.5%")]
+    ['2.5%']
     """
     spans = [m.span() for m in _BOOK.finditer(text)]
     for m in _QUOTE.finditer(text):
@@ -160,6 +163,7 @@ def label_spans(text: str) -> list[tuple[int, int]]:
             spans.append(m.span())
     spans += [m.span() for m in _YEAR_RANGE.finditer(text)]
     spans += [m.span() for m in _DATE.finditer(text)]
+    spans += [m.span() for m in _NUMERIC_DATE.finditer(text)]
     spans += [(p.start, p.end) for p in find_periods(text)]
     spans += [m.span() for m in _LIST_MARK.finditer(text)]
     spans += [m.span() for m in _word_labels().finditer(text)]

@@ -181,8 +181,8 @@ def _read(text: str, m: re.Match, whole: bool) -> Quantity | None:
     if is_cn and text.startswith("百分之", start):
         return None  # the 百 of 百分之 is not a number
     percent_word = before.endswith("百分之")
-    if prev and (prev in "每数" or is_cn and core[0] == "一" and prev in w["glued"]):
-        return None  # 每万人口, 数十家 (value unknown), 统一/唯一 are words
+    if prev and (prev == "每" or is_cn and (prev == "数" or core[0] == "一" and prev in w["glued"])):
+        return None  # 每万人口, 数十家 (value unknown), 统一/唯一 are words; 人数54797万人 is a figure
     pre = next((p for p in w["approx"] if before.endswith(p)), "")
     if pre == "上" and not (is_cn and core in "十百千万亿"):
         pre = ""  # 上 is only an approximation in 上万/上千

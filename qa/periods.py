@@ -85,13 +85,32 @@ def heading_year(text: str) -> int | None:
 
     >>> [heading_year(t) for t in ("2021年工作回顾", "二、2022年工作安排", "2022年2月28日", "全年出生人口1062万人。")]
     [2021, 2022, None, None]
+    >>> [heading_year(t) for t in ("“十四五”时期工作回顾", "“十五五”时期的主要目标任务")]
+    [2025, None]
     """
     if len(text) > HEADING_CHARS or not _HEADLINE.fullmatch(text):
         return None
     years = [y for y in find_years(text) if not y.is_base]
+    if not years:
+        return _plan_review_year(text)
     if len(years) != 1 or re.match(r"\s*\d{1,2}月", text[years[0].end:]):
         return None
     return years[0].year
+
+
+def plan_heading(text: str) -> bool:
+    """Whether a line is a heading naming a five-year plan (“十五五”时期的主要目标任务): it ends what the
+    heading before it dated, whether or not it dates what follows."""
+    plans = vocabulary().extraction("plan_periods")
+    return len(text) <= HEADING_CHARS and bool(_HEADLINE.fullmatch(text)) and any(p in text for p in plans)
+
+
+def _plan_review_year(heading: str) -> int | None:
+    """The last year of the one five-year plan a review heading names (“十四五”时期工作回顾 -> 2025)."""
+    v = vocabulary().extraction
+    plans = [year for name, year in v("plan_periods").items() if name in heading]
+    reviews = any(w in heading for w in v("review_words"))
+    return plans[0] if len(plans) == 1 and reviews else None
 
 
 def _first_sentence(text: str) -> str:

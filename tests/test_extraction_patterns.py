@@ -286,3 +286,36 @@ def test_a_year_heading_dates_the_paragraphs_under_it_until_the_next_one():
                          "2022年工作安排\n计划培训检察官3000人。\n", doc_id="d")
     years = {f.figure_text: f.year for f in extract_facts(doc)}
     assert years["868445人"] == 2021 and years["3000人"] == 2022
+
+
+def test_a_figure_right_after_the_clauses_actor_counts_the_actor():
+    # was: no subject (医疗卫生机构 ends in an actor suffix and was taken as the clause's actor)
+    (total, part) = rows("年末全市共有医疗卫生机构3821个，其中医院412个。", "subject")
+    assert "医疗卫生机构" in total[1] and part == ("412个", "医院")
+
+
+def test_a_head_count_written_after_renshu_is_a_figure_and_its_change_shares_the_subject():
+    # was: no fact for 54797万人 (数 before a digit was read as 数十), and 增加554万人 had no subject
+    assert rows("参加城乡居民基本养老保险人数54797万人，增加554万人。", "subject", "comparison") == [
+        ("54797万人", "参加城乡居民基本养老保险人数", None), ("554万人", "参加城乡居民基本养老保险人数", "增加")]
+
+
+def _years(text):
+    return [(f.figure_text, f.year) for f in extract_facts(parse_document(text, doc_id="d"))]
+
+
+def test_a_sections_title_dates_the_section_of_a_report_given_the_next_year():
+    # was: every figure dated 2026, the year of the report's title (a 2025 question met a year conflict)
+    text = "2026年政府工作报告\n一、2025年工作回顾\n全市地区生产总值增长4.8%。\n二、2026年重点工作\n预期地区生产总值增长4.5%左右。\n"
+    assert _years(text) == [("4.8%", 2025), ("4.5%", 2026)]
+
+
+def test_a_heading_reviewing_a_five_year_plan_dates_it_by_the_plans_last_year():
+    text = ("2026年政府工作报告\n各位代表：\n“十四五”时期工作回顾\n全省地区生产总值达到13697.5亿元。\n"
+            "“十五五”时期的主要目标任务\n研发经费投入强度达到2.5%。\n")
+    years = dict(_years(text))
+    assert years["13697.5亿元"] == 2025 and years["2.5%"] != 2025
+
+
+def test_a_numeric_date_is_no_figure():
+    assert rows("时间：2026-02-03，全市新增企业1200家。") == [("1200家",)]

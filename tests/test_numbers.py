@@ -94,6 +94,7 @@ def test_report_figures(report, snippet, figure, value, unit, scale, kind, quali
     "促进大众创业万众创新",
     "进一步完善一系列一站式服务",
     "5G网络",
+    "数十家企业",  # 数十: no value
 ])
 def test_labels_are_not_quantities(text):
     assert find_quantities(text) == []
@@ -112,6 +113,8 @@ def test_labels_are_not_quantities(text):
     ("共1,234件", 1234, "件", "count", "共"),
     ("30余万元", 300_000, "元", "money", "余"),
     ("上万人次", 10_000, "人次", "count", "上"),
+    ("参加基本养老保险人数54797万人", 547_970_000, "人", "count", ""),  # 数 before digits is no 数十
+    ("受理案件总数1000件", 1000, "件", "count", ""),
 ])
 def test_made_up_quantities(text, value, unit, kind, qualifier):
     (q,) = find_quantities(text)
