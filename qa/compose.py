@@ -82,6 +82,8 @@ def compose(decision: Decision, reading: Reading, question: str, view: ReportVie
         else:
             short = f"{result.text}（计算得出）"
             computed = Computed(operation, result.text, result.formula, tuple(f.id for f in facts))
+    elif decision.operation in ("most", "least"):  # 哪一类涨得最多: the item, then its figure
+        short = f"{facts[0].subject}（{short}）" if facts[0].subject else short
     elif decision.verdict:
         short = f"{decision.verdict}，{short}"
     if decision.missing_parts:

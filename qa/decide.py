@@ -160,6 +160,8 @@ class Decider:
                 if total is not None:
                     return total
             operation = "value" if operation == "sum" else "remainder"
+        if operation in ("most", "least"):
+            return self._extreme(reading, ranked[0], threshold, operation == "most")
         chosen = self._follow_parts(parts, self._joint(ranked, threshold), retrieved, threshold)
         if not any(chosen):
             best = max((r.probability(0) for r in ranked if r), default=0.0)
@@ -301,6 +303,25 @@ class Decider:
         if p < threshold:
             return Decision("refuse", probability=p)
         return self._total(items, p)
+
+    def _extreme(self, reading: Reading, ranked: Ranked, threshold: float, most: bool) -> Decision:
+        """哪一类涨得最多: the item with the largest (smallest) figure of the list the best-ranked figure
+        belongs to. The list is verified as one, like a total's items: no item is another's rival."""
+        from qa.totals import extreme, of_kind, rivals
+        from qa.vocabulary import vocabulary
+
+        if not ranked:
+            return Decision("refuse")
+        items = rivals(self.view.facts[ranked.scored[0].index], self.view.facts)
+        items = of_kind(items, reading.text, vocabulary().cues("superlative", "which"))
+        if not items:
+            return Decision("refuse", reason="报告中没有列出可以相互比较的几项数字。")
+        ids = {f.id for f in items}
+        p = ranked.probability(0, same=frozenset(i for i, f in enumerate(self.view.facts) if f.id in ids))
+        winner = extreme(items, most)
+        if p < threshold or winner is None:
+            return Decision("refuse", probability=p)
+        return Decision("figures", facts=(winner,), operation="most" if most else "least", probability=p)
 
     def _items(self, part: Reading, fact) -> tuple:
         """The list items a total over one thing asks for (qa/totals.py); () when ``fact`` is written as a

@@ -11,6 +11,8 @@ Three shapes, all read with the vocabulary's joiners and question words:
 ['全市法院审结多少件', '同比增长多少？']
 >>> split_parts("批准逮捕了多少件多少人")
 ['批准逮捕了多少件', '多少人']
+>>> split_parts("代办处帮多少企业省了多少钱")
+['代办处帮多少企业', '省了多少钱']
 >>> split_parts("有效发明专利数量和增速分别是多少")
 ['有效发明专利数量分别是多少', '增速分别是多少']
 >>> split_parts("法院和检察院谁的案子多？")
@@ -105,13 +107,30 @@ def _several_asks(text: str, asks: list[re.Match]) -> list[str]:
         elif joins:
             cut = joins[0].start()
             nxt = joins[0].end()
-        else:
-            nxt = cut
+        else:  # 破了多少知产案子抓了几个人: the thing counted stays with its ask, the next verb opens the next
+            cut = nxt = cut + _verb_start(text[cut:following.start()])
         parts.append(text[start:cut])
         start = nxt
     parts.append(text[start:])
     return [p.strip(_PUNCT) if i < len(parts) - 1 else p.strip(" ，,、；;") for i, p in enumerate(parts)
             if p.strip(_PUNCT)]
+
+
+def _verb_start(words: str) -> int:
+    """Where the last verb of the words between two asks starts (0 when none): jieba's verb tags, or a
+    word followed by 了 (省了 is tagged a noun).
+
+    >>> _verb_start("知识产权案件抓获了"), _verb_start("企业省了"), _verb_start("")
+    (6, 2, 0)
+    """
+    from qa.lexical import pos_tags
+
+    tags, at, start = list(pos_tags(words)), 0, 0
+    for k, (word, flag) in enumerate(tags):
+        if flag.startswith("v") or k + 1 < len(tags) and tags[k + 1][1] == "ul":
+            start = at
+        at += len(word)
+    return start
 
 
 def _joined_items(text: str) -> list[str] | None:

@@ -63,7 +63,7 @@ def prepare(reading: Reading, view: ReportView) -> Prepared:
 
 def wants_figure(reading: Reading) -> bool:
     """Whether a question is answered with figures (else with a sentence)."""
-    return (reading.asked in FIGURE_ASKED or reading.operation in ("compare", "difference", "sum")
+    return (reading.asked in FIGURE_ASKED or reading.operation in ("compare", "difference", "sum", "most", "least")
             or reading.threshold is not None or bool(reading.measure))
 
 

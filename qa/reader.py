@@ -270,6 +270,9 @@ def find_operation(text: str, n_parts: int) -> str:
     which = alternation(v.tables["cues"]["which"]["words"])
     if n_parts >= 2 and ("compare" in groups or (re.search(which, lowered) and ends_comparative)):
         return "compare"
+    extreme = superlative(lowered)
+    if extreme and n_parts < 2:
+        return extreme
     if "difference" in groups:  # with fewer than two parts, the other figures come from the last answer
         return "difference"
     if "sum" in groups and n_parts != 1:
@@ -282,6 +285,22 @@ def find_operation(text: str, n_parts: int) -> str:
     if "yesno" in groups and not asks_other:
         return "yesno"
     return "value"
+
+
+def superlative(text: str) -> str:
+    """most / least for a which-question over a list (哪一类涨得最多), "" otherwise.
+
+    >>> superlative("哪一类涨得最多"), superlative("哪个行业降幅最大"), superlative("增长最快的是第几"), superlative("最多多少件")
+    ('most', 'least', '', '')
+    """
+    words = vocabulary().tables["cues"]["superlative"]
+    if not any(w in text for w in words["which"]):
+        return ""
+    most, least = (any(w in text for w in words[k]) for k in ("most", "least"))
+    if most == least:
+        return ""
+    falling = any(w in text for w in words["falling"])
+    return "most" if most != falling else "least"
 
 
 def content_terms(text: str) -> tuple[str, ...]:
@@ -393,7 +412,7 @@ def _share_context(parts: tuple[Reading, ...], whole: Reading, shape: str) -> tu
         # whole asks it only because another part says so; each of several asks has its own question
         # word (IP法庭新收案件多少，增长多少: a count, then a rate).
         vague = (p.asked in ("name", "text", "count") and not p.measure and shape != "asks"
-                 and whole.asked not in own_cues)
+                 and whole.asked not in own_cues and not _counts_explicitly(p))
         carry = shape == "asks" and bool(before)
         shared.append(replace(
             p, actors=p.actors or actors,
@@ -407,6 +426,12 @@ def _share_context(parts: tuple[Reading, ...], whole: Reading, shape: str) -> tu
         ))
         before.append(p)
     return tuple(shared)
+
+
+def _counts_explicitly(part: Reading) -> bool:
+    """Whether a part asks for a count in words of its own (窝点数量, 案件总数), not just with 多少."""
+    v = vocabulary()
+    return part.asked == "count" and any(w in part.text for w in v.asked_cues["count"] if w not in v.ask_words)
 
 
 def _cue_only(part: Reading) -> bool:

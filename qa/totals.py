@@ -16,7 +16,8 @@ picks one item when a word of it names that item and no other, else it asks for 
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+import re
+from typing import Callable, NamedTuple, Sequence
 
 Expand = Callable[[str], Sequence[str]]
 
@@ -67,3 +68,50 @@ def asked_items(terms: Sequence[str], items: Sequence, openers: Sequence[str], e
     telling = [t for t in terms if 0 < sum(names(t, text) for text in labels) < len(labels)]
     named = tuple(f for f, text in zip(items, labels) if any(names(t, text) for t in telling))
     return named or tuple(items)
+
+
+def _parallel(a, b) -> bool:
+    """Two figures that measure different items the same way: one unit, kind and year, both changes or
+    neither (医疗保健上涨5.7% and 衣着上涨1.1%), neither a written total."""
+    return (a.unit == b.unit and a.kind == b.kind and a.year == b.year and bool(a.comparison) == bool(b.comparison)
+            and "total" not in (a.scope, b.scope))
+
+
+def rivals(fact, facts: Sequence, least: int = 3) -> tuple:
+    """The list a which-question over items (哪一类涨得最多) compares ``fact`` within: the figures of its
+    sentence measured like it, or of its paragraph when its sentence holds fewer than ``least``; ()
+    when fewer than two items are found."""
+    parallel = [f for f in facts if _parallel(f, fact)]
+    sentence = tuple(f for f in parallel if f.sentence_start == fact.sentence_start)
+    paragraph = tuple(f for f in parallel if (f.section, f.paragraph) == (fact.section, fact.paragraph))
+    items = sentence if len(sentence) >= least else paragraph
+    return items if len(items) >= 2 else ()
+
+
+def of_kind(items: Sequence, question: str, which: Sequence[str]) -> tuple:
+    """The items whose subject holds the noun the question's which-word asks for (哪个产业 -> 产业:
+    第一产业投资, not 基础设施投资); all items when that leaves fewer than two or no noun is written.
+
+    >>> class F(NamedTuple):
+    ...     subject: str
+    >>> [f.subject for f in of_kind([F("第一产业投资"), F("第二产业投资"), F("基础设施投资")], "哪个产业增速最快", ["哪"])]
+    ['第一产业投资', '第二产业投资']
+    """
+    m = re.search(f"(?:{'|'.join(map(re.escape, which))})[一个种类些项]?([\u4e00-\u9fff]{{2}})", question)
+    if not m:
+        return tuple(items)
+    named = tuple(f for f in items if m.group(1) in f.subject)
+    return named if len(named) >= 2 else tuple(items)
+
+
+def signed(fact) -> float:
+    """The figure's value with its direction: 下降8.1% is -8.1 among changes."""
+    return -fact.value if fact.direction == "down" else fact.value
+
+
+def extreme(items: Sequence, most: bool):
+    """The item with the largest (``most``) or smallest signed value; None on a tie for it."""
+    values = sorted((signed(f) for f in items), reverse=most)
+    if len(values) >= 2 and values[0] == values[1]:
+        return None
+    return (max if most else min)(items, key=signed)

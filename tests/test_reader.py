@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.normalise import normalise_question, normalise_report
-from qa.parts import split_shaped
+from qa.parts import split_parts, split_shaped
 from qa.reader import Turn, find_threshold, numerals_to_digits, read
 from qa.sanitize import MAX_QUESTION_CHARS, clean_question
 
@@ -139,3 +139,10 @@ def test_follow_ups_that_add_to_the_last_answer():
     reading = read("跟评审专家库加起来多少人？", history)
     assert reading.operation == "sum" and reading.followup and reading.focus == ("86名",)
     assert "百" not in read("同比涨了百分之多少").terms  # the question's own words name nothing
+
+
+def test_two_asks_without_a_break_keep_the_counted_thing_with_the_first():
+    # was: 代办处帮多少 / 企业省了多少钱 (the cut fell right after the first ask, 企业 went to the money)
+    assert split_parts("代办处帮多少企业省了多少钱") == ["代办处帮多少企业", "省了多少钱"]
+    assert split_parts("破了几起案子抓了几个人") == ["破了几起案子", "抓了几个人"]
+    assert split_parts("审结多少件涉及金额多少") == ["审结多少件", "涉及金额多少"]  # 涉及 joins nothing
