@@ -59,8 +59,11 @@ def kind_features(reading: Reading, kind: str, unit: str, comparison: str | None
     percent = kind == "percent" or unit == "%"
     money = kind == "money" or vocabulary().unit_class(unit) == "money"
     plain = not (growth or rank or percent)
+    # 零售总额是多少: a bare 多少 with no measure word, unit or counted thing asks for an amount of
+    # any plain kind, a sum of money included; 多少家, 多少件货 ask for a count.
+    bare = not (reading.measure or reading.units or reading.counted)
     fits = {"growth": growth, "percent": percent or growth, "rank": rank, "money": money and plain,
-            "count": kind in ("count", "other") and plain and not money, "duration": kind == "duration",
+            "count": kind in ("count", "other", "money") and plain and (bare or not money), "duration": kind == "duration",
             "ratio": kind == "ratio" or percent}
     specific = asked in fits
     return {

@@ -13,6 +13,8 @@ Built once when a report is loaded; every question reads it and nothing here cha
 
 from __future__ import annotations
 
+from collections import Counter
+
 from functools import cached_property
 from typing import Mapping, Sequence
 
@@ -53,7 +55,9 @@ class ReportView:
         self.sentences = self.layout.sentences
         self.stats = ReportStats([s.text for s in self.sentences])
         self.speller = SpellFixer(document.text)
-        self.report_year = report_year(document)
+        # The year most of the report's figures are dated: a work report given in 2026 reviews 2025.
+        years = Counter(f.year for f in self.facts if f.year is not None)
+        self.report_year = years.most_common(1)[0][0] if years else report_year(document)
         vectors = vectors or {}
         dim = next((len(v) for v in vectors.values()), 0)
         zero = np.zeros(dim, dtype=np.float32)

@@ -40,6 +40,13 @@ def test_kind_fit():
     assert kind_features(read("搞了几个网站"), "duration", "个月", None)["kind_bad"] == 1.0
 
 
+def test_a_bare_how_much_fits_a_sum_of_money_but_a_measure_word_asks_a_count():
+    assert kind_features(read("社会消费品零售总额是多少"), "money", "亿元", None)["kind_ok"] == 1.0
+    assert kind_features(read("社会消费品零售总额是多少"), "count", "件", None)["kind_ok"] == 1.0
+    assert kind_features(read("查处了多少件案件"), "money", "万元", None)["kind_ok"] == 0.0
+    assert kind_features(read("社会消费品零售总额是多少"), "growth_rate", "%", "同比增长")["kind_ok"] == 0.0
+
+
 def test_actor_action_and_counted_fit():
     assert actor_fit(read("警察抓了多少人"), "公安机关抓获犯罪嫌疑人564名") == 1.0
     assert actor_fit(read("警察抓了多少人"), "检察机关批准逮捕103件179人") == -1.0
@@ -103,3 +110,12 @@ def test_verify_row_leads_with_score_and_margin():
     assert row[:3].tolist() == [2.0, 1.5, 0.5] and row[-1] == 1.0
     alone = verify_row(matrix, np.array([2.0, 1.5, 0.5]), 0, [False, False, False])
     assert alone[2] == 10.0  # no rival giving another answer
+
+
+def test_other_year_is_measured_from_the_year_most_figures_are_dated():
+    # a work report given in 2026 reviews 2025: its 2025 figures are not "another year" (was: the title's 2026)
+    text = ("2026年政府工作报告\n一、2025年工作回顾\n地区生产总值增长4.8%，新增企业1200家，税收增长3%。\n"
+            "二、2026年重点工作\n地区生产总值预期增长4.5%。\n")
+    doc = parse_document(text, doc_id="g")
+    view = ReportView(doc, chunk_document(doc), extract_facts(doc))
+    assert view.report_year == 2025
