@@ -106,6 +106,7 @@ class ReportStats:
         self._idf = lru_cache(maxsize=16384)(self._compute_idf)
         self.unknown_idf = math.log(1.0 + len(self.sentences))  # a word the report never uses weighs most
         self._abbreviations: dict[str, tuple[str, ...]] = {}
+        self._weights: dict[tuple[str, ...], tuple[tuple[float, ...], float]] = {}
 
     def _compute_idf(self, word: str) -> float:
         df = sum(1 for s in self.sentences if word in s)
@@ -113,6 +114,16 @@ class ReportStats:
 
     def idf(self, word: str) -> float:
         return self._idf(word)
+
+    def weights(self, words: Sequence[str]) -> tuple[tuple[float, ...], float]:
+        """The idf of each word and their sum (memoised: a figure's own words are weighed for every
+        question it is a candidate of)."""
+        key = tuple(words)
+        found = self._weights.get(key)
+        if found is None:
+            idf = tuple(self.idf(w) for w in key)
+            found = self._weights[key] = (idf, sum(idf))
+        return found
 
     def covers(self, word: str) -> bool:
         return word in self.text
@@ -142,6 +153,9 @@ class QueryTerms:
     # one question scores ~60 figures whose sentences and paragraphs repeat (a third of scoring's time).
     _present: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _asked: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    # and of the shares each pattern of report words found gives: most figures of a question hold
+    # the same few of its words level by level, so the weights are summed once per pattern.
+    _shares: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, terms: Sequence[str], stats: ReportStats) -> "QueryTerms":
@@ -165,8 +179,16 @@ class QueryTerms:
 
     def levels(self, context: Context) -> tuple[float, ...]:
         """Share of the question's weight found at each level or nearer (segment … paragraph)."""
+        held = self.present_in
+        present = (held(context.segment), held(context.clause), held(context.sentence), held(context.paragraph))
+        shares = self._shares.get(present)
+        if shares is None:
+            shares = self._shares[present] = self._level_shares(present)
+        return shares
+
+    def _level_shares(self, present: tuple[frozenset[str], ...]) -> tuple[float, ...]:
+        """`levels` for the report words held at each level (each a `present_in` set)."""
         found = [0.0] * len(LEVELS)
-        present = [self.present_in(t) for t in (context.segment, context.clause, context.sentence, context.paragraph)]
         for _, weight, opts in self.rows:
             for level, words in enumerate(present):
                 if not words.isdisjoint(opts):
@@ -205,8 +227,7 @@ def unasked_share(own_tokens: Sequence[str], query: QueryTerms, stats: ReportSta
     A figure's word counts as asked when it holds a word the question asks for (有效发明专利 holds
     发明专利); a word that is only part of one (专利, of 发明专利) is less specific than what was asked.
     """
-    idf = [stats.idf(t) for t in own_tokens]
-    own = sum(idf)
+    idf, own = stats.weights(own_tokens)
     if not own:
         return 0.0
     return sum(w for t, w in zip(own_tokens, idf) if not query.asks(t)) / own

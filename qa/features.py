@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.coverage import QueryTerms, covered_share, unasked_share
+from qa.coverage import QueryTerms
 from qa.reader import Reading
 from qa.report import ReportView
 from qa.vocabulary import vocabulary
@@ -127,6 +127,10 @@ FACT_FEATURES = (
     "average_missing", "focus_growth", "cov_gap", "segment_lead", "action_lead", "slots_stated", "slot_lead",
     "subject_cover", "subject_lead", "slots_unmet", "slots_all_met",
 )
+# The columns `kind_features` gives, in its order.
+KIND_FEATURES = ("kind_ok", "kind_bad", "growth_fit", "growth_missing", "percent_fit", "percent_missing", "rank_fit",
+                 "rank_missing", "money_fit", "money_missing", "unexpected_kind", "money_unasked", "duration_fit",
+                 "duration_unasked", "unit_fit", "unit_miss")
 # Fits that say a figure matches a slot the question states; `slot_lead` compares their sum with the
 # best other candidate's (警察抓了多少人: the one figure in 人 counted by 抓获 for 公安 stands alone).
 SLOT_FITS = ("kind_ok", "unit_fit", "actor_fit", "action_fit", "counted_fit", "year_stated", "month_fit")
@@ -134,16 +138,18 @@ SLOT_FITS = ("kind_ok", "unit_fit", "actor_fit", "action_fit", "counted_fit", "y
 
 DENSE_FEATURES = ("dense_clause", "dense_sentence", "dense_clause_gap", "dense_clause_z", "dense_sentence_z",
                   "retrieval", "chunk_rank")  # the columns that need the query vector or retrieval
-_DENSE = frozenset(DENSE_FEATURES)
 
 
 def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval: dict[int, float],
                 chunk_rank: dict[int, int], static: np.ndarray | None = None) -> np.ndarray:
     """One row of FACT_FEATURES per candidate figure (indices into view.facts).
 
-    `static` is `fact_static(asked, view, candidates)` when it was computed beforehand; the columns of
-    DENSE_FEATURES are filled in here, column by column."""
-    static = fact_static(asked, view, candidates) if static is None else static
+    `static` is `qa.figure_features.fact_static(asked, view, candidates)` when it was computed
+    beforehand; the columns of DENSE_FEATURES are filled in here, column by column."""
+    if static is None:
+        from qa.figure_features import fact_static
+
+        static = fact_static(asked, view, candidates)
     matrix = static.copy()
     if not candidates:
         return matrix
@@ -161,87 +167,6 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
     for name in DENSE_FEATURES:
         matrix[:, FACT_FEATURES.index(name)] = columns[name]
     return matrix
-
-
-def fact_static(asked: Asked, view: ReportView, candidates: list[int]) -> np.ndarray:
-    """FACT_FEATURES rows of the candidates with what needs neither the query vector nor retrieval
-    (DENSE_FEATURES are left 0 for `fact_matrix`), the relative columns included."""
-    reading, layout = asked.reading, view.layout
-    stated = _stated_slots(reading)
-    focus = set(reading.focus)
-    focus_ids = {f.id for f in view.facts if f.figure_text in focus}
-    focus_sentences = {layout.sentence_of[i].start for i in focus_ids}
-    focus_bases = {layout.by_id[i].base_fact_id for i in focus_ids}
-    averages = vocabulary().tables["cues"]["unstated"]["average"]
-    delta_asked = reading.scope == "delta" or reading.asked == "growth"
-    rows = []
-    for i in candidates:
-        fact, ctx = view.facts[i], layout.contexts[i]
-        own = asked.own.levels(ctx)
-        inherited = asked.inherited.levels(ctx)[2] if asked.inherited else 0.0
-        sentence = layout.fact_sentences[i]
-        kinds = kind_features(reading, fact.kind, fact.unit, fact.comparison)
-        counted = counted_fit(reading, ctx.segment)
-        values = {
-            "cov_segment": own[0], "cov_clause": own[1] - own[0], "cov_sentence": own[2] - own[1],
-            "cov_paragraph": own[3] - own[2],
-            "cov_inherited": inherited, "has_inherited": float(asked.inherited is not None),
-            "unasked": unasked_share(layout.own_tokens[i], asked.own, view.stats),
-            "unknown": asked.own.unknown_weight, "n_terms": math.log1p(len(asked.own.rows)),
-            "unknown_nouns": asked.unknown_nouns,
-            "top_segment": float(any(o in ctx.segment for o in asked.top_term)),
-            "top_clause": float(any(o in ctx.clause for o in asked.top_term)),
-            **kinds,
-            "actor_fit": actor_fit(reading, layout.actor_texts[i]),
-            "action_fit": action_fit(reading, layout.segments[fact.id], ctx.clause),
-            "action_other": float(bool(reading.actions) and bool(view.fact_actions[i])
-                                  and not set(reading.actions) & set(view.fact_actions[i])),
-            "counted_fit": counted[0], "counted_missing": counted[1],
-            "delta_unasked": float(layout.is_delta[i] and not fact.comparison and not delta_asked),
-            "in_question": float(any(n in fact.figure_text for n in reading.numbers if len(n) > 1)),
-            "focus_same": float(fact.id in focus_ids),
-            "focus_linked": float(fact.base_fact_id in focus_ids or fact.id in focus_bases),
-            "focus_growth": float(fact.base_fact_id in focus_ids and kinds["growth_fit"] > 0),
-            "focus_sentence": float(sentence.start in focus_sentences),
-            "year_stated": float(bool(reading.years) and fact.year in reading.years),
-            "month_fit": float(reading.months is not None and view.fact_months[i] == reading.months),
-            "month_conflict": float(reading.months is not None and view.fact_months[i] not in (None, reading.months)),
-            "other_year": float(not reading.years and fact.year is not None and view.report_year is not None
-                                and fact.year != view.report_year),
-            "total_vs_delta": float(reading.scope == "total" and layout.is_delta[i] and not fact.comparison),
-            "average_missing": float(reading.average and not any(w in ctx.clause for w in averages)),
-            "asks_total": float(reading.scope == "total" and fact.scope == "part"),
-            "cov_gap": own[1], "segment_lead": 0.0, "action_lead": 0.0,
-            "slots_stated": float(len(stated)),
-            "slot_lead": 0.0,
-            "subject_cover": covered_share(fact.subject, reading.terms), "subject_lead": 0.0,
-        }
-        values["slot_lead"] = sum(max(values[name], 0.0) for name in SLOT_FITS)
-        unmet = sum(1 for fit in stated if values[fit] <= 0)  # stated slots the figure does not fit
-        values["slots_unmet"], values["slots_all_met"] = float(unmet), float(unmet == 0 and values["slots_stated"] > 0)
-        rows.append([0.0 if name in _DENSE else values[name] for name in FACT_FEATURES])
-    matrix = np.array(rows, dtype=np.float32).reshape(len(rows), len(FACT_FEATURES))
-    if len(rows):
-        _relative(matrix, FACT_FEATURES, "cov_gap", "cov_gap", [0] * len(rows))
-        sentences = [view.fact_sentence[i] for i in candidates]
-        _relative(matrix, FACT_FEATURES, "segment_lead", "cov_segment", sentences)
-        _relative(matrix, FACT_FEATURES, "action_lead", "action_fit", sentences)
-        _relative(matrix, FACT_FEATURES, "subject_lead", "subject_cover", sentences)
-        _lead_over_others(matrix, FACT_FEATURES.index("slot_lead"))
-    return matrix
-
-
-def _stated_slots(reading: Reading) -> tuple[str, ...]:
-    """The fit feature of each slot the question states (units, actors, actions, counted thing, years,
-    months).
-
-    >>> from types import SimpleNamespace
-    >>> _stated_slots(SimpleNamespace(units={"人"}, actors=("公安",), actions=(), counted=(), years=(), months=None))
-    ('unit_fit', 'actor_fit')
-    """
-    slots = ((reading.units, "unit_fit"), (reading.actors, "actor_fit"), (reading.actions, "action_fit"),
-             (reading.counted, "counted_fit"), (reading.years, "year_stated"), (reading.months is not None, "month_fit"))
-    return tuple(fit for asked, fit in slots if asked)
 
 
 def _lead_over_others(matrix: np.ndarray, col: int) -> None:

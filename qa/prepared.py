@@ -1,5 +1,5 @@
 """What deciding needs before the query vector: out of scope or not, figures or a sentence, and per part
-the candidate figures and their vector-free features (`qa.features.fact_static`).
+the candidate figures and their vector-free features (`qa.figure_features.fact_static`).
 
 The answer path's stage between reading and scoring; `Decider.decide` finishes it with the vector and
 retrieval. (Running it on a second thread while the query is embedded was tried: on this 2-core machine
@@ -18,7 +18,8 @@ import numpy as np
 
 from qa.candidates import fact_candidates
 from qa.coverage import QueryTerms
-from qa.features import Asked, fact_static
+from qa.features import Asked
+from qa.figure_features import fact_static
 from qa.reader import Reading
 from qa.report import ReportView
 

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import cn2an
-from qa.lexical import pos_tags, tokenize
+from qa.lexical import tokenize
 from qa.months import month_span
 from qa.numbers import find_years
 from qa.parts import split_shaped
+from qa.tagging import block_tags
 from qa.vocabulary import alternation, vocabulary
 
 OPERATIONS = ("value", "compare", "difference", "sum", "yesno")
@@ -186,7 +187,7 @@ def find_places(text: str) -> tuple[str, ...]:
     v = vocabulary()
     # jieba tags some everyday words ns (东西, 惠及): a tagged word is a place only when it ends
     # with a place suffix (东丽区, 上海市) or is one of the vocabulary's places.
-    tagged = [w for w, flag in pos_tags(text) if flag == "ns" and v.actor_of(w) is None
+    tagged = [w for w, flag in block_tags(text) if flag == "ns" and v.actor_of(w) is None
               and len(w) > 2 and w.endswith(v.place_suffixes) and w not in v.generic_nouns]
     listed = [p for p in v.places if p in text]
     return tuple(dict.fromkeys(tagged + listed))
@@ -321,7 +322,7 @@ def content_terms(text: str) -> tuple[str, ...]:
 def content_nouns(text: str, terms: Sequence[str]) -> tuple[str, ...]:
     """Content words tagged as nouns by jieba (工资, 商业秘密): things the report must mention."""
     v = vocabulary()
-    tagged = {w.lower() for w, flag in pos_tags(text) if flag.startswith(("n", "vn", "eng")) and len(w) > 1}
+    tagged = {w.lower() for w, flag in block_tags(text) if flag.startswith(("n", "vn", "eng")) and len(w) > 1}
     return tuple(t for t in terms if t in tagged and t not in v.generic_nouns and v.actor_of(t) is None)
 
 
@@ -342,7 +343,7 @@ def names_thing(text: str) -> bool:
     v = vocabulary()
     cue_words = {c for group in v.asked_cues.values() for c in group}
     text = re.sub(alternation(v.ask_words), " ", text)
-    for word, flag in pos_tags(text):
+    for word, flag in block_tags(text):
         word = word.lower()
         if (flag.startswith(("n", "vn", "eng")) and len(word) > 1 and word not in v.fillers
                 and word not in cue_words and v.actor_of(word) is None and v.action_of(word) is None

@@ -1,0 +1,146 @@
+"""The vector-free features of a question's candidate figures (qa.features.FACT_FEATURES), column by column.
+
+`fact_static` fills every column that needs neither the query vector nor retrieval. It runs for every
+figure question on ~60 candidates, so it works a column at a time: a value the question alone decides
+is written once, a value that depends on a figure's kind is worked out once per kind, and only what
+depends on each figure's own words is computed per figure. Each column holds what the per-pair
+functions of qa.features give, in the same order of arithmetic (the fitted weights see the same numbers).
+
+>>> _stated_slots(_Slots(units={"人"}, actors=("公安",), actions=(), counted=(), years=(), months=None))
+('unit_fit', 'actor_fit')
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+import numpy as np
+
+from qa.coverage import covered_share, unasked_share
+from qa.features import (FACT_FEATURES, KIND_FEATURES, SLOT_FITS, Asked, _lead_over_others, _relative, action_fit,
+                         actor_fit, counted_fit, kind_features)
+from qa.reader import Reading
+from qa.report import ReportView
+from qa.vocabulary import vocabulary
+
+_COLUMN = {name: k for k, name in enumerate(FACT_FEATURES)}
+_Slots = namedtuple("_Slots", "units actors actions counted years months")  # for the doctest
+
+
+def fact_static(asked: Asked, view: ReportView, candidates: list[int]) -> np.ndarray:
+    """FACT_FEATURES rows of the candidates with what needs neither the query vector nor retrieval
+    (DENSE_FEATURES are left 0 for `fact_matrix`), the relative columns included."""
+    matrix = np.zeros((len(candidates), len(FACT_FEATURES)), dtype=np.float32)
+    if not candidates:
+        return matrix
+    kinds = _kind_rows(asked.reading, view, candidates)
+    columns = dict(zip(KIND_FEATURES, kinds.T))
+    columns.update(_coverage_columns(asked, view, candidates))
+    columns.update(_slot_columns(asked.reading, view, candidates, columns["growth_fit"]))
+    for name, values in columns.items():
+        matrix[:, _COLUMN[name]] = values
+    stated = _stated_slots(asked.reading)
+    # sum(max(fit, 0.0) for fit in SLOT_FITS) per figure, added fit by fit as that sum adds them
+    lead = np.zeros(len(candidates))
+    for name in SLOT_FITS:
+        lead = lead + np.maximum(np.asarray(columns[name], dtype=np.float64), 0.0)
+    unmet = sum((np.asarray(columns[fit], dtype=np.float64) <= 0).astype(np.int64) for fit in stated)
+    matrix[:, _COLUMN["slot_lead"]] = lead
+    matrix[:, _COLUMN["slots_stated"]] = float(len(stated))
+    matrix[:, _COLUMN["slots_unmet"]] = np.asarray(unmet, dtype=np.float64) if stated else 0.0
+    matrix[:, _COLUMN["slots_all_met"]] = (unmet == 0) if stated else 0.0
+    _relative(matrix, FACT_FEATURES, "cov_gap", "cov_gap", [0] * len(candidates))
+    sentences = [view.fact_sentence[i] for i in candidates]
+    _relative(matrix, FACT_FEATURES, "segment_lead", "cov_segment", sentences)
+    _relative(matrix, FACT_FEATURES, "action_lead", "action_fit", sentences)
+    _relative(matrix, FACT_FEATURES, "subject_lead", "subject_cover", sentences)
+    _lead_over_others(matrix, _COLUMN["slot_lead"])
+    return matrix
+
+
+def _coverage_columns(asked: Asked, view: ReportView, candidates: list[int]) -> dict[str, object]:
+    """How much of the question each figure's texts cover (qa.coverage), and the question's own measures."""
+    layout, reading = view.layout, asked.reading
+    contexts = [layout.contexts[i] for i in candidates]
+    own = [asked.own.levels(ctx) for ctx in contexts]
+    subjects: dict[str, float] = {}  # ~60 figures share a few subjects
+    for i in candidates:
+        subject = view.facts[i].subject
+        if subject not in subjects:
+            subjects[subject] = covered_share(subject, reading.terms)
+    top = asked.top_term
+    return {
+        "cov_segment": [o[0] for o in own], "cov_clause": [o[1] - o[0] for o in own],
+        "cov_sentence": [o[2] - o[1] for o in own], "cov_paragraph": [o[3] - o[2] for o in own],
+        "cov_gap": [o[1] for o in own],
+        "cov_inherited": [asked.inherited.levels(ctx)[2] for ctx in contexts] if asked.inherited else 0.0,
+        "has_inherited": float(asked.inherited is not None),
+        "unasked": [unasked_share(layout.own_tokens[i], asked.own, view.stats) for i in candidates],
+        "unknown": asked.own.unknown_weight, "n_terms": math.log1p(len(asked.own.rows)),
+        "unknown_nouns": asked.unknown_nouns,
+        "top_segment": [float(any(o in ctx.segment for o in top)) for ctx in contexts],
+        "top_clause": [float(any(o in ctx.clause for o in top)) for ctx in contexts],
+        "subject_cover": [subjects[view.facts[i].subject] for i in candidates],
+    }
+
+
+def _slot_columns(reading: Reading, view: ReportView, candidates: list[int],
+                  growth_fit: np.ndarray) -> dict[str, object]:
+    """How each figure fits what the question states (actor, action, counted thing, year, month, focus, scope);
+    ``growth_fit`` is the kind column of that name (a growth rate of the figure in focus)."""
+    layout, facts = view.layout, [view.facts[i] for i in candidates]
+    focus = set(reading.focus)
+    focus_ids = {f.id for f in view.facts if f.figure_text in focus}
+    focus_sentences = {layout.sentence_of[i].start for i in focus_ids}
+    focus_bases = {layout.by_id[i].base_fact_id for i in focus_ids}
+    averages = vocabulary().tables["cues"]["unstated"]["average"]
+    delta_asked = reading.scope == "delta" or reading.asked == "growth"
+    counted = [counted_fit(reading, layout.contexts[i].segment) for i in candidates]
+    months, is_delta = [view.fact_months[i] for i in candidates], [layout.is_delta[i] for i in candidates]
+    numbers = [n for n in reading.numbers if len(n) > 1]
+    return {
+        "actor_fit": [actor_fit(reading, layout.actor_texts[i]) for i in candidates],
+        "action_fit": [action_fit(reading, layout.segments[f.id], layout.contexts[i].clause)
+                       for i, f in zip(candidates, facts)],
+        "action_other": [float(bool(view.fact_actions[i]) and not set(reading.actions) & set(view.fact_actions[i]))
+                         for i in candidates] if reading.actions else 0.0,
+        "counted_fit": [c[0] for c in counted], "counted_missing": [c[1] for c in counted],
+        "delta_unasked": [float(d and not f.comparison and not delta_asked) for f, d in zip(facts, is_delta)],
+        "in_question": [float(any(n in f.figure_text for n in numbers)) for f in facts],
+        "focus_same": [float(f.id in focus_ids) for f in facts],
+        "focus_linked": [float(f.base_fact_id in focus_ids or f.id in focus_bases) for f in facts],
+        "focus_sentence": [float(layout.fact_sentences[i].start in focus_sentences) for i in candidates],
+        "year_stated": [float(f.year in reading.years) for f in facts] if reading.years else 0.0,
+        "month_fit": [float(m == reading.months) for m in months] if reading.months is not None else 0.0,
+        "month_conflict": [float(m not in (None, reading.months)) for m in months]
+                          if reading.months is not None else 0.0,
+        "other_year": [float(f.year is not None and view.report_year is not None and f.year != view.report_year)
+                       for f in facts] if not reading.years else 0.0,
+        "total_vs_delta": [float(d and not f.comparison) for f, d in zip(facts, is_delta)]
+                          if reading.scope == "total" else 0.0,
+        "average_missing": [float(not any(w in layout.contexts[i].clause for w in averages)) for i in candidates]
+                           if reading.average else 0.0,
+        "asks_total": [float(f.scope == "part") for f in facts] if reading.scope == "total" else 0.0,
+        "focus_growth": [float(f.base_fact_id in focus_ids and g > 0) for f, g in zip(facts, growth_fit)],
+    }
+
+
+def _kind_rows(reading: Reading, view: ReportView, candidates: list[int]) -> np.ndarray:
+    """The KIND_FEATURES of each figure (qa.features.kind_features), worked out once per kind of figure."""
+    kinds: dict[tuple, int] = {}
+    which = []
+    for i in candidates:
+        f = view.facts[i]
+        which.append(kinds.setdefault((f.kind, f.unit, f.comparison), len(kinds)))
+    table = np.array([[values[name] for name in KIND_FEATURES]
+                      for values in (kind_features(reading, *kind) for kind in kinds)], dtype=np.float64)
+    return table[which]
+
+
+def _stated_slots(reading: Reading) -> tuple[str, ...]:
+    """The fit feature of each slot the question states (units, actors, actions, counted thing, years,
+    months)."""
+    slots = ((reading.units, "unit_fit"), (reading.actors, "actor_fit"), (reading.actions, "action_fit"),
+             (reading.counted, "counted_fit"), (reading.years, "year_stated"), (reading.months is not None, "month_fit"))
+    return tuple(fit for asked, fit in slots if asked)
