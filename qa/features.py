@@ -125,7 +125,7 @@ FACT_FEATURES = (
     "unit_fit", "unit_miss", "actor_fit", "action_fit", "action_other", "counted_fit", "counted_missing", "delta_unasked", "in_question", "focus_same",
     "focus_linked", "focus_sentence", "year_stated", "other_year", "month_fit", "month_conflict", "asks_total", "total_vs_delta",
     "average_missing", "focus_growth", "cov_gap", "segment_lead", "action_lead", "slots_stated", "slot_lead",
-    "subject_cover", "subject_lead", "slots_unmet", "slots_all_met",
+    "subject_cover", "subject_lead", "slots_unmet", "slots_all_met", "from_unasked", "from_fit",
 )
 # The columns `kind_features` gives, in its order.
 KIND_FEATURES = ("kind_ok", "kind_bad", "growth_fit", "growth_missing", "percent_fit", "percent_missing", "rank_fit",

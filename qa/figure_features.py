@@ -109,7 +109,8 @@ def _slot_columns(reading: Reading, view: ReportView, candidates: list[int],
         "delta_unasked": [float(d and not f.comparison and not delta_asked) for f, d in zip(facts, is_delta)],
         "in_question": [float(any(n in f.figure_text for n in numbers)) for f in facts],
         "focus_same": [float(f.id in focus_ids) for f in facts],
-        "focus_linked": [float(f.base_fact_id in focus_ids or f.id in focus_bases) for f in facts],
+        "focus_linked": [float(f.base_fact_id in focus_ids or f.id in focus_bases
+                               or view.change_pairs.get(f.id) in focus_ids) for f in facts],
         "focus_sentence": [float(layout.fact_sentences[i].start in focus_sentences) for i in candidates],
         "year_stated": [float(f.year in reading.years) for f in facts] if reading.years else 0.0,
         "month_fit": [float(m == reading.months) for m in months] if reading.months is not None else 0.0,
@@ -123,7 +124,19 @@ def _slot_columns(reading: Reading, view: ReportView, candidates: list[int],
                            if reading.average else 0.0,
         "asks_total": [float(f.scope == "part") for f in facts] if reading.scope == "total" else 0.0,
         "focus_growth": [float(f.base_fact_id in focus_ids and g > 0) for f, g in zip(facts, growth_fit)],
+        # 从874.6亿元增加到1112.4亿元: the starting figure answers only a question about the start (原来多少)
+        "from_unasked": [float(f.role == "from") for f in facts] if not asks_start(reading.text) else 0.0,
+        "from_fit": [float(f.role == "from") for f in facts] if asks_start(reading.text) else 0.0,
     }
+
+
+def asks_start(text: str) -> bool:
+    """Whether a question asks for the starting figure of a change (原来多少, 由多少, 当初).
+
+    >>> asks_start("原来有多少家"), asks_start("到了多少")
+    (True, False)
+    """
+    return any(w in text for w in vocabulary().cues("start", "words"))
 
 
 def _kind_rows(reading: Reading, view: ReportView, candidates: list[int]) -> np.ndarray:

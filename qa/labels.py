@@ -58,6 +58,9 @@ _QUOTE = re.compile(r"“[^“”\n。]{0,60}”|「[^「」\n。]{0,60}」|\"[^
 _MONTH_DAY = re.compile(r"(\d{1,2})\.(\d{1,2})")
 _YEAR_RANGE = re.compile(r"(?:19|20)\d\d\s*年?\s*[-—–~～至到]\s*(?:19|20)\d\d年?")
 _DATE = re.compile(r"(?:(?:19|20)\d\d年)?\d{1,2}月(?:\d{1,2}[日号])?")
+# 图书馆二期, 核电二期: the phase of a project names it; 举办三期 (after a verb of holding) counts sessions.
+_PHASE = re.compile(r"(?<=[\u4e00-\u9fff”》])(?<![办展设织了共计])[一二三四五六七八九十]期(?![间限刊货])")
+_AGE_BOUND = re.compile(r"\d{1,3}(?:周)?岁(?:及)?(?:以下|以上|以内)")  # 3岁以下婴幼儿: who is counted, not a count
 _NUMERIC_DATE = re.compile(r"(?<![\d.])(?:19|20)\d\d([-/.])\d{1,2}\1\d{1,2}(?![\d.])")  # 2026-02-03, 2021/5/8
 _YEAR = re.compile(r"(?<![0-9])((?:19|20)\d\d)年")
 _WRITTEN_YEAR = re.compile(r"(?:19|20)\d\d")
@@ -153,6 +156,10 @@ def label_spans(text: str) -> list[tuple[int, int]]:
     ['7.3万件', '3000人']
     >>> [q.text for q in find_quantities("时间：2026-02-03，增长2.5%")]
     ['2.5%']
+    >>> [q.text for q in find_quantities("每千人拥有3岁以下婴幼儿托位数4.59个，60岁以上老人12万人")]
+    ['4.59个', '12万人']
+    >>> [q.text for q in find_quantities("省图书馆二期建成，举办三期培训班")]
+    ['三期']
     """
     spans = [m.span() for m in _BOOK.finditer(text)]
     for m in _QUOTE.finditer(text):
@@ -164,6 +171,8 @@ def label_spans(text: str) -> list[tuple[int, int]]:
     spans += [m.span() for m in _YEAR_RANGE.finditer(text)]
     spans += [m.span() for m in _DATE.finditer(text)]
     spans += [m.span() for m in _NUMERIC_DATE.finditer(text)]
+    spans += [m.span() for m in _AGE_BOUND.finditer(text)]
+    spans += [m.span() for m in _PHASE.finditer(text)]
     spans += [(p.start, p.end) for p in find_periods(text)]
     spans += [m.span() for m in _LIST_MARK.finditer(text)]
     spans += [m.span() for m in _word_labels().finditer(text)]

@@ -58,6 +58,7 @@ class ReportView:
         # The year most of the report's figures are dated: a work report given in 2026 reviews 2025.
         years = Counter(f.year for f in self.facts if f.year is not None)
         self.report_year = years.most_common(1)[0][0] if years else report_year(document)
+        self.change_pairs = change_pairs(self.facts)
         vectors = vectors or {}
         dim = next((len(v) for v in vectors.values()), 0)
         zero = np.zeros(dim, dtype=np.float32)
@@ -94,3 +95,13 @@ class ReportView:
             return np.zeros(len(self.facts), dtype=np.float32), np.zeros(len(self.sentences), dtype=np.float32)
         q = np.asarray(query_vector, dtype=np.float32)
         return self.clause_vectors @ q, self.sentence_vectors @ q
+
+
+def change_pairs(facts: Sequence) -> dict[str, str]:
+    """The two figures of each from -> to change (由21%提升至74%), each id mapped to the other's: a
+    follow-up on one (涨到了多少 after 从多少) is about its partner."""
+    pairs: dict[str, str] = {}
+    for a, b in zip(facts, facts[1:]):
+        if a.role == "from" and b.role == "to" and a.sentence_start == b.sentence_start:
+            pairs[a.id], pairs[b.id] = b.id, a.id
+    return pairs

@@ -119,3 +119,33 @@ def test_other_year_is_measured_from_the_year_most_figures_are_dated():
     doc = parse_document(text, doc_id="g")
     view = ReportView(doc, chunk_document(doc), extract_facts(doc))
     assert view.report_year == 2025
+
+
+def test_the_start_of_a_change_answers_only_a_question_about_the_start():
+    from qa.figure_features import fact_static
+
+    doc = parse_document("2025年工作报告。\n一、财政\n一般公共预算收入从874.6亿元增加到1112.4亿元。\n", doc_id="s")
+    view = ReportView(doc, chunk_document(doc), extract_facts(doc))
+    ids = [fact_index(view, "874.6亿元"), fact_index(view, "1112.4亿元")]
+    col = {name: k for k, name in enumerate(FACT_FEATURES)}
+
+    def row(question):
+        return fact_static(Asked.build(read(question), view, None), view, ids)
+
+    now = row("一般公共预算收入到了多少")
+    assert list(now[:, col["from_unasked"]]) == [1.0, 0.0] and list(now[:, col["from_fit"]]) == [0.0, 0.0]
+    before = row("一般公共预算收入原来是多少")
+    assert list(before[:, col["from_fit"]]) == [1.0, 0.0] and list(before[:, col["from_unasked"]]) == [0.0, 0.0]
+
+
+def test_the_end_of_a_change_is_linked_to_its_start_in_focus():
+    from qa.figure_features import fact_static
+    from qa.reader import Reading
+
+    doc = parse_document("2025年工作报告。\n一、开放\n商品税目比例由21%提升至74%，销售额增长38.9%。\n", doc_id="c")
+    view = ReportView(doc, chunk_document(doc), extract_facts(doc))
+    ids = [fact_index(view, "74%"), fact_index(view, "38.9%")]
+    reading = read("涨到了多少")
+    focused = Reading(**{**reading.__dict__, "focus": ("21%",)})
+    linked = fact_static(Asked.build(focused, view, None), view, ids)[:, FACT_FEATURES.index("focus_linked")]
+    assert list(linked) == [1.0, 0.0]

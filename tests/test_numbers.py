@@ -95,6 +95,8 @@ def test_report_figures(report, snippet, figure, value, unit, scale, kind, quali
     "进一步完善一系列一站式服务",
     "5G网络",
     "数十家企业",  # 数十: no value
+    "每千人拥有3岁以下婴幼儿托位",  # an age bound says who is counted
+    "省图书馆二期建成",  # a project's phase names it
 ])
 def test_labels_are_not_quantities(text):
     assert find_quantities(text) == []
@@ -115,6 +117,7 @@ def test_labels_are_not_quantities(text):
     ("上万人次", 10_000, "人次", "count", "上"),
     ("参加基本养老保险人数54797万人", 547_970_000, "人", "count", ""),  # 数 before digits is no 数十
     ("受理案件总数1000件", 1000, "件", "count", ""),
+    ("长臂猿种群恢复至7群", 7, "群", "count", ""),
 ])
 def test_made_up_quantities(text, value, unit, kind, qualifier):
     (q,) = find_quantities(text)
