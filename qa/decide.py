@@ -297,9 +297,7 @@ class Decider:
         items = self._items(part, self.view.facts[ranked.scored[0].index])
         if len(items) < 2:
             return None
-        ids = {f.id for f in items}
-        same = frozenset(i for i, f in enumerate(self.view.facts) if f.id in ids)
-        p = ranked.probability(0, same=same)
+        p = ranked.probability(0, same=self._indices(items))
         if p < threshold:
             return Decision("refuse", probability=p)
         return self._total(items, p)
@@ -313,15 +311,20 @@ class Decider:
         if not ranked:
             return Decision("refuse")
         items = rivals(self.view.facts[ranked.scored[0].index], self.view.facts)
-        items = of_kind(items, reading.text, vocabulary().cues("superlative", "which"))
+        words = vocabulary().tables["cues"]["superlative"]
+        items = of_kind(items, reading.text, words["which"], words["which_fillers"])
         if not items:
             return Decision("refuse", reason="报告中没有列出可以相互比较的几项数字。")
-        ids = {f.id for f in items}
-        p = ranked.probability(0, same=frozenset(i for i, f in enumerate(self.view.facts) if f.id in ids))
+        p = ranked.probability(0, same=self._indices(items))
         winner = extreme(items, most)
         if p < threshold or winner is None:
             return Decision("refuse", probability=p)
         return Decision("figures", facts=(winner,), operation="most" if most else "least", probability=p)
+
+    def _indices(self, facts) -> frozenset[int]:
+        """The view's indices of ``facts`` (the items of a list verified as one)."""
+        ids = {f.id for f in facts}
+        return frozenset(i for i, f in enumerate(self.view.facts) if f.id in ids)
 
     def _items(self, part: Reading, fact) -> tuple:
         """The list items a total over one thing asks for (qa/totals.py); () when ``fact`` is written as a

@@ -99,6 +99,8 @@ def _slot_columns(reading: Reading, view: ReportView, candidates: list[int],
     counted = [counted_fit(reading, layout.contexts[i].segment) for i in candidates]
     months, is_delta = [view.fact_months[i] for i in candidates], [layout.is_delta[i] for i in candidates]
     numbers = [n for n in reading.numbers if len(n) > 1]
+    starts = [float(f.role == "from") for f in facts]  # 从874.6亿元增加到1112.4亿元: its starting figure
+    start_asked = asks_start(reading.text)
     return {
         "actor_fit": [actor_fit(reading, layout.actor_texts[i]) for i in candidates],
         "action_fit": [action_fit(reading, layout.segments[f.id], layout.contexts[i].clause)
@@ -124,9 +126,8 @@ def _slot_columns(reading: Reading, view: ReportView, candidates: list[int],
                            if reading.average else 0.0,
         "asks_total": [float(f.scope == "part") for f in facts] if reading.scope == "total" else 0.0,
         "focus_growth": [float(f.base_fact_id in focus_ids and g > 0) for f, g in zip(facts, growth_fit)],
-        # 从874.6亿元增加到1112.4亿元: the starting figure answers only a question about the start (原来多少)
-        "from_unasked": [float(f.role == "from") for f in facts] if not asks_start(reading.text) else 0.0,
-        "from_fit": [float(f.role == "from") for f in facts] if asks_start(reading.text) else 0.0,
+        # the starting figure of a change answers only a question about the start (原来多少)
+        "from_unasked": 0.0 if start_asked else starts, "from_fit": starts if start_asked else 0.0,
     }
 
 

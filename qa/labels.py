@@ -58,8 +58,6 @@ _QUOTE = re.compile(r"“[^“”\n。]{0,60}”|「[^「」\n。]{0,60}」|\"[^
 _MONTH_DAY = re.compile(r"(\d{1,2})\.(\d{1,2})")
 _YEAR_RANGE = re.compile(r"(?:19|20)\d\d\s*年?\s*[-—–~～至到]\s*(?:19|20)\d\d年?")
 _DATE = re.compile(r"(?:(?:19|20)\d\d年)?\d{1,2}月(?:\d{1,2}[日号])?")
-# 图书馆二期, 核电二期: the phase of a project names it; 举办三期 (after a verb of holding) counts sessions.
-_PHASE = re.compile(r"(?<=[\u4e00-\u9fff”》])(?<![办展设织了共计])[一二三四五六七八九十]期(?![间限刊货])")
 _AGE_BOUND = re.compile(r"\d{1,3}(?:周)?岁(?:及)?(?:以下|以上|以内)")  # 3岁以下婴幼儿: who is counted, not a count
 _NUMERIC_DATE = re.compile(r"(?<![\d.])(?:19|20)\d\d([-/.])\d{1,2}\1\d{1,2}(?![\d.])")  # 2026-02-03, 2021/5/8
 _YEAR = re.compile(r"(?<![0-9])((?:19|20)\d\d)年")
@@ -146,6 +144,14 @@ def _word_labels() -> re.Pattern:
                       rf"|(?<![\u4e00-\u9fff])(?:{parts})\s?\d{{1,3}}(?![\d.%])")
 
 
+@lru_cache(maxsize=1)
+def _phase() -> re.Pattern:
+    """图书馆二期, 核电二期: a numeral + 期 after a name is the project's phase (qa/vocab/extraction.toml)."""
+    v = vocabulary().extraction
+    not_after = "".join(f"(?<!{re.escape(w)})" for w in v("phase_not_after"))
+    return re.compile(rf"(?<=[\u4e00-\u9fff”》]){not_after}[一二三四五六七八九十]期(?!{alternation(v('phase_not_before'))})")
+
+
 def label_spans(text: str) -> list[tuple[int, int]]:
     """Spans whose digits are no quantities: 《titles》, quoted names, year ranges, dates, periods,
     list markers (1. （2）), vague amounts (一批), references to a listed set (以上三类), numbered parts
@@ -172,7 +178,7 @@ def label_spans(text: str) -> list[tuple[int, int]]:
     spans += [m.span() for m in _DATE.finditer(text)]
     spans += [m.span() for m in _NUMERIC_DATE.finditer(text)]
     spans += [m.span() for m in _AGE_BOUND.finditer(text)]
-    spans += [m.span() for m in _PHASE.finditer(text)]
+    spans += [m.span() for m in _phase().finditer(text)]
     spans += [(p.start, p.end) for p in find_periods(text)]
     spans += [m.span() for m in _LIST_MARK.finditer(text)]
     spans += [m.span() for m in _word_labels().finditer(text)]

@@ -294,13 +294,14 @@ def superlative(text: str) -> str:
     >>> superlative("哪一类涨得最多"), superlative("哪个行业降幅最大"), superlative("增长最快的是第几"), superlative("最多多少件")
     ('most', 'least', '', '')
     """
-    words = vocabulary().tables["cues"]["superlative"]
+    v = vocabulary()
+    words = v.tables["cues"]["superlative"]
     if not any(w in text for w in words["which"]):
         return ""
     most, least = (any(w in text for w in words[k]) for k in ("most", "least"))
     if most == least:
         return ""
-    falling = any(w in text for w in words["falling"])
+    falling = any(w in text for w in [*words["falling"], *v.extraction("decrease_words")])
     return "most" if most != falling else "least"
 
 

@@ -88,16 +88,18 @@ def rivals(fact, facts: Sequence, least: int = 3) -> tuple:
     return items if len(items) >= 2 else ()
 
 
-def of_kind(items: Sequence, question: str, which: Sequence[str]) -> tuple:
+def of_kind(items: Sequence, question: str, which: Sequence[str], fillers: Sequence[str] = ()) -> tuple:
     """The items whose subject holds the noun the question's which-word asks for (哪个产业 -> 产业:
     第一产业投资, not 基础设施投资); all items when that leaves fewer than two or no noun is written.
+    ``fillers`` may stand between the which-word and its noun (哪一产业, 哪个产业).
 
     >>> class F(NamedTuple):
     ...     subject: str
-    >>> [f.subject for f in of_kind([F("第一产业投资"), F("第二产业投资"), F("基础设施投资")], "哪个产业增速最快", ["哪"])]
+    >>> [f.subject for f in of_kind([F("第一产业投资"), F("第二产业投资"), F("基础设施投资")], "哪个产业增速最快", ["哪"], ["个"])]
     ['第一产业投资', '第二产业投资']
     """
-    m = re.search(f"(?:{'|'.join(map(re.escape, which))})[一个种类些项]?([\u4e00-\u9fff]{{2}})", question)
+    filler = f"(?:{'|'.join(map(re.escape, fillers))})?" if fillers else ""
+    m = re.search(f"(?:{'|'.join(map(re.escape, which))}){filler}([\u4e00-\u9fff]{{2}})", question)
     if not m:
         return tuple(items)
     named = tuple(f for f in items if m.group(1) in f.subject)
@@ -111,7 +113,5 @@ def signed(fact) -> float:
 
 def extreme(items: Sequence, most: bool):
     """The item with the largest (``most``) or smallest signed value; None on a tie for it."""
-    values = sorted((signed(f) for f in items), reverse=most)
-    if len(values) >= 2 and values[0] == values[1]:
-        return None
-    return (max if most else min)(items, key=signed)
+    best = (max if most else min)(items, key=signed)
+    return None if sum(signed(f) == signed(best) for f in items) > 1 else best

@@ -39,6 +39,6 @@ def test_the_list_is_the_sentences_parallel_changes_and_the_extreme_is_signed():
 
 def test_the_which_noun_keeps_the_items_of_its_kind():
     items = rivals(fact("19.1%"), facts())  # sentences cut at ；: the paragraph's changes
-    named = of_kind(items, "哪个产业投资增速最快", ["哪"])
+    named = of_kind(items, "哪个产业投资增速最快", ["哪"], ["个"])
     assert {f.figure_text for f in named} == {"19.1%", "4.1%"}
     assert extreme(named, most=True).figure_text == "19.1%"  # not 基础设施投资's 23.3%
