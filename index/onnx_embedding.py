@@ -63,7 +63,7 @@ class OnnxEmbedder:
 
     def __init__(self, directory: Path, *, model_id: str, prompts: Mapping[str, str], max_length: int,
                  dimension: int, threads: int = 1, batch_size: int = 1, model_bytes: bytes | None = None,
-                 tokenizer=None) -> None:
+                 tokenizer=None, initializers: Mapping[str, np.ndarray] | None = None) -> None:
         if max_length < 2:
             raise ValueError(f"max_length={max_length!r} must be at least 2 (the two special tokens)")
         if threads < 1:
@@ -78,6 +78,8 @@ class OnnxEmbedder:
         self.threads = threads
         self.batch_size = batch_size
         self._model_bytes = model_bytes
+        # Values of initializers the graph declares as external data (index.onnx_graph, embedding_outside).
+        self._initializers = dict(initializers or {})
         # An `index.tokenizer.E5Tokenizer` (or anything with its `encode`); None: read the directory's.
         self._tokenizer = tokenizer
         self._session = None
@@ -99,10 +101,15 @@ class OnnxEmbedder:
 
             tokenizer = self._tokenizer or E5Tokenizer.from_dir(self.directory, max_length=self.max_length)
             source = self._model_bytes if self._model_bytes is not None else str(self.directory / ONNX_FILE)
-            session = ort.InferenceSession(source, session_options(self.threads), providers=["CPUExecutionProvider"])
+            options = session_options(self.threads)
+            if self._initializers:  # copied into the session: our arrays can go once it exists
+                names = list(self._initializers)
+                options.add_external_initializers(
+                    names, [ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(self._initializers[n])) for n in names])
+            session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
             self._inputs = [i.name for i in session.get_inputs()]
             self._tokenizer, self._session = tokenizer, session
-            self._model_bytes = None
+            self._model_bytes, self._initializers = None, {}
 
     def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
         encodings = [self._tokenizer.encode(prompt + str(t)) for t in texts]

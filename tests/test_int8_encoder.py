@@ -109,6 +109,37 @@ def test_only_the_feed_forward_output_projections_stay_fp32(tmp_path):
     assert ops.count("MatMulInteger") == 2 * 5 and ops.count("MatMul") == 2 * 2 + 2  # q.k and attention.v stay too
 
 
+def test_token_embeddings_given_outside_the_graph_give_the_same_states():
+    """embedding_outside keeps the 366 MiB table out of the protobuf (start-up progress); same output."""
+    import onnx
+
+    from index.onnx_embedding import OnnxEmbedder
+    from index.onnx_graph import EMBEDDING, BertSpec, build_bert_graph
+
+    spec = BertSpec(hidden=8, layers=2, heads=2, ffn=16, eps=1e-12)
+    weights = _tiny_weights(spec)
+    inside, outside = build_bert_graph(weights, spec), build_bert_graph(weights, spec, embedding_outside=True)
+    declared = {t.name: t for t in outside.graph.initializer}[EMBEDDING]
+    assert declared.data_location == onnx.TensorProto.EXTERNAL and not declared.raw_data
+    assert len(outside.SerializeToString()) < len(inside.SerializeToString()) - weights[
+        "embeddings.word_embeddings.weight"].nbytes + 100
+
+    class Ids:
+        def encode(self, text):
+            return [0] + [3 + ord(c) % 40 for c in text] + [2]
+
+    def embedder(graph, **extra):
+        return OnnxEmbedder(Path("."), model_id="x", prompts={"query": "q: ", "passage": "p: "}, max_length=16,
+                            dimension=spec.hidden, model_bytes=graph.SerializeToString(), tokenizer=Ids(), **extra)
+
+    texts = ["专利", "商标侵权案件"]
+    expected = embedder(inside).embed_queries(texts)
+    given = embedder(outside, initializers={EMBEDDING: weights["embeddings.word_embeddings.weight"]})
+    assert np.abs(given.embed_queries(texts) - expected).max() < 1e-6
+    with pytest.raises(Exception):  # without the table the graph cannot run: it really is outside
+        embedder(outside).embed_queries(texts)
+
+
 # -- integration: the real encoder -----------------------------------------------------------------------
 
 
