@@ -1,8 +1,9 @@
 """Candidates for an answer: the report's figures and sentences worth scoring, and hard conflicts.
 
 A figure is excluded only when the question and the figure state conflicting slots: another
-year, another action of the same report (新收 asked, 审结 written), or a measure word of
-another unit group (多少人 asked, 件 written). Everything softer is a feature.
+year, another action of the same report (新收 asked, 审结 written), another facet of the same
+measure (进口 asked, 出口 written), or a measure word of another unit group (多少人 asked, 件
+written). Everything softer is a feature.
 
 >>> from qa.reader import read
 >>> unit_conflict(read("抓了多少人"), "件", "count"), unit_conflict(read("抓了多少人"), "名", "count")
@@ -77,6 +78,21 @@ def action_conflict(firm: set[str], written: tuple[str, ...], clause_actions: tu
     return not (firm & (set(written) | set(clause_actions)))
 
 
+def facet_conflict(asked: frozenset, written: frozenset) -> bool:
+    """A family of facets the question names (进口) that the figure's words name only otherwise (出口).
+
+    >>> facet_conflict(frozenset({("trade", "进口")}), frozenset({("trade", "出口")}))
+    True
+    >>> facet_conflict(frozenset({("trade", "进口"), ("trade", "出口")}), frozenset({("trade", "出口")}))
+    False
+    >>> facet_conflict(frozenset({("trade", "进口")}), frozenset({("flow", "收入")}))
+    False
+    """
+    families = {family for family, _ in written}
+    return any(family in families and (family, name) not in written and
+               not any(f == family and (f, n) in written for f, n in asked) for family, name in asked)
+
+
 def firm_actions(reading: Reading, text: str) -> set[str]:
     """Actions the question names with a word the report itself uses."""
     return {action for word, action in reading.action_words if word in text}
@@ -96,16 +112,34 @@ def fact_actions(view, i: int) -> tuple[str, ...]:
     return found
 
 
-def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None = None) -> str:
+def fact_facets(view, i: int) -> frozenset:
+    """Facets written for a figure: in its segment or subject, else its base figure's (a growth rate),
+    else in its clause before it (as `fact_actions`)."""
+    v, layout, fact = vocabulary(), view.layout, view.facts[i]
+    found = v.facets_in(layout.segments[fact.id] + fact.subject)
+    base = layout.by_id.get(fact.base_fact_id)
+    if not found and base is not None:
+        found = v.facets_in(layout.segments[base.id] + base.subject)
+    if not found:
+        start, _ = layout.clauses[fact.id]
+        found = v.facets_in(view.document.text[start:fact.start])
+    return found
+
+
+def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None = None,
+             facets: frozenset | None = None) -> str:
     """Why figure ``i`` cannot answer ``reading`` ("" when it can)."""
     fact = view.facts[i]
     firm = firm_actions(reading, view.document.text) if firm is None else firm
+    facets = vocabulary().facets_in(reading.text) if facets is None else facets
     if year_conflict(reading, fact.year):
         return "year"
     if unit_conflict(reading, fact.unit, fact.kind):
         return "unit"
     if action_conflict(firm, view.fact_actions[i], view.clause_actions[i]):
         return "action"
+    if facets and facet_conflict(facets, view.fact_facets[i]):
+        return "facet"
     if stated_conflict(reading, fact.figure_text):
         return "stated"
     return ""
@@ -115,8 +149,9 @@ def fact_candidates(reading: Reading, view: ReportView) -> tuple[list[int], dict
     """Figures that may answer (indices into view.facts) and how many each conflict excluded."""
     kept, excluded = [], {}
     firm = firm_actions(reading, view.document.text)
+    facets = vocabulary().facets_in(reading.text)  # precise words: no need for the report to use them
     for i in range(len(view.facts)):
-        why = conflict(reading, view, i, firm)
+        why = conflict(reading, view, i, firm, facets)
         if why:
             excluded[why] = excluded.get(why, 0) + 1
         else:

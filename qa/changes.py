@@ -10,6 +10,8 @@ change that point at its new figure (增长到, 降至, 达到).
 ('受理案件120件，', '与上年同期相比增长')
 >>> split_comparison("同比分别上涨"), split_comparison("增速比上月回落"), split_comparison("占比")
 (('', '同比上涨'), ('增速', '比上月回落'), ('占比', None))
+>>> split_comparison("新建提升"), split_comparison("全年产量提升")
+(('新建提升', None), ('全年产量', '提升'))
 >>> direction("同比下降"), direction("较2019年增长"), direction("净减"), direction("")
 ('down', 'up', 'down', '')
 >>> from qa.numbers import find_quantities
@@ -46,10 +48,11 @@ def _patterns() -> dict[str, re.Pattern]:
             rf"(?:[^，。；,;、：:比较与\d]|(?:19|20)\d\d年|\d{{1,2}}(?:[-—至到]\d{{1,2}})?月){{0,8}}?(?:{alternation(_v('base_closers'))})?"
             rf"|(?:{long_openers})[^，。；,;、：:]{{1,10}}?(?:{alternation(_v('base_closers'))})")
     net = alternation(_v("net_words"))
+    joined = "".join(f"(?<!{re.escape(w)})" for w in _v("change_not_after"))  # 新建提升: one action, no change
     to = alternation(_v("to_endings"))
     when = rf"(?:19|20)\d\d年(?:{alternation(_v('period_ends'))})?|{alternation([*_v('now_words'), *_v('this_year')])}"
     return {
-        "comparison": re.compile(rf"(?:{outer})*(?P<cmp>(?:{base})(?:{fillers})*(?:{change})了?|(?:{change})了?|{net})$"),
+        "comparison": re.compile(rf"(?:{outer})*(?P<cmp>(?:{base})(?:{fillers})*(?:{change})了?|{joined}(?:{change})了?|{net})$"),
         "fillers": re.compile(fillers),
         "to": re.compile(rf"(?:{fillers})*(?:(?:{change})(?:{to})|{alternation(_v('to_words'))}|(?:{to}))"),
         "from": re.compile(alternation(_v("from_words"))),

@@ -110,12 +110,17 @@ def extract_facts(document: Document) -> list[Fact]:
     default_year = report_year(document)
     cells = table_cells(document)
     drafts: list[_Draft] = []
-    year, section = default_year, None
+    # `outer`: the year of the last heading line ("2021年工作回顾" dates the paragraphs and numbered sections
+    # under it, up to the next such line; “十五五”时期的主要目标任务 ends it); a section's title dates only
+    # its own section (一、2025年和“十四五”时期工作回顾).
+    year = outer = default_year
+    section = None
     for passage in document.passages:
-        if passage.section != section:  # 一、2025年和“十四五”时期工作回顾: a section's title dates the section
-            section, year = passage.section, heading_year(passage.section_title) or default_year
-        # "2021年工作回顾" dates the paragraphs under it; “十五五”时期的主要目标任务 ends the review before it
-        year = heading_year(passage.text) or (default_year if plan_heading(passage.text) else year)
+        if passage.section != section:
+            title = passage.section_title
+            section, year = passage.section, heading_year(title) or (default_year if plan_heading(title) else outer)
+        if heading_year(passage.text) or plan_heading(passage.text):
+            year = outer = heading_year(passage.text) or default_year
         paragraph = _passage_drafts(passage, year, len(drafts))
         for d in paragraph:
             if d.start in cells:  # a table's cell: its row and column, the title's date

@@ -221,6 +221,17 @@ def short_years(text: str) -> tuple[int, ...]:
     return tuple(found)
 
 
+def bare_years(text: str) -> tuple[int, ...]:
+    """Years typed as a keyword, without 年: "2026 地区生产总值 预期增速" -> 2026. Only a 19xx/20xx number
+    standing alone (start, end, a space or a comma on both sides), so 2026家 or 破2000了吗 are not years.
+
+    >>> bare_years("2026 地区生产总值 预期增速"), bare_years("GDP 2021"), bare_years("超过2000家了吗"), bare_years("2020年")
+    ((2026,), (2021,), (), ())
+    """
+    edge = r"[\s,，、:：;；?？!！]"
+    return tuple(int(m.group(1)) for m in re.finditer(rf"(?:^|(?<={edge}))((?:19|20)\d\d)(?=$|{edge})", text))
+
+
 def find_threshold(text: str) -> Threshold | None:
     """超过500人了吗 -> (>, 500, 人); 有没有到八成 -> (>, 80, %); 成立了8支服务队吗 -> (=, 8, 支).
 
@@ -383,7 +394,8 @@ def read_one(question: str, text: str | None = None, *, split: bool = True) -> R
     whole = Reading(
         question=question, text=text, asked=asked, cues=cues, operation=operation, threshold=threshold,
         measure=measure, units=units,
-        years=tuple(dict.fromkeys([*(y.year for y in find_years(text) if not _is_base(y, text)), *short_years(text)])),
+        years=tuple(dict.fromkeys([*(y.year for y in find_years(text) if not _is_base(y, text)), *short_years(text),
+                                   *bare_years(text)])),
         base_years=tuple(dict.fromkeys(y.year for y in find_years(text) if _is_base(y, text))),
         months=month_span(text), actors=find_actors(text), actions=tuple(dict.fromkeys(a for w, a in action_words if any(w in t for t in terms))),
         action_words=tuple(w for w in action_words if any(w[0] in t for t in terms)), terms=terms,

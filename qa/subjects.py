@@ -107,6 +107,9 @@ def _valid_actor(phrase: str) -> bool:
     tags = _tags(phrase)
     if not tags or tags[0][1][0] in "vdprcuf" or tags[0][1] == "m":
         return False  # 推进…中心 / 进一步完善分中心 / 通过…媒体 are not actors
+    v = vocabulary()
+    if all(_is_scope_word(w) or (w in v.generic_nouns and v.actor_of(w) is None) for w, _ in tags):
+        return False  # 全市地区(生产总值): a scope and a general word name no acting body
     return not any(f == "d" or f.startswith("u") for _, f in tags)
 
 

@@ -164,6 +164,23 @@ class Vocabulary:
         """Actions named in report text (words of two characters or more), in order of appearance."""
         return tuple(dict.fromkeys(self._action_index[m.group()] for m in self._action_pattern.finditer(text)))
 
+    @cached_property
+    def _facet_index(self) -> dict[str, tuple[str, str]]:
+        facets = self.tables["predicates"].get("facets", {})
+        return {w: (family, name) for family, kinds in facets.items() for name, words in kinds.items() for w in words}
+
+    @cached_property
+    def _facet_pattern(self) -> re.Pattern:
+        return re.compile(alternation(self._facet_index))
+
+    def facets_in(self, text: str) -> frozenset[tuple[str, str]]:
+        """(family, facet) named in ``text``, longest word first: 进出口总额 -> {(trade, 进出口)}, not 出口.
+
+        >>> sorted(vocabulary().facets_in("城镇居民人均可支配收入"))
+        [('flow', '收入'), ('residence', '城镇')]
+        """
+        return frozenset(self._facet_index[m.group()] for m in self._facet_pattern.finditer(text))
+
     # -- synonyms, fillers, places ---------------------------------------------------------
     @cached_property
     def synonyms(self) -> dict[str, tuple[str, ...]]:

@@ -288,6 +288,20 @@ def test_a_year_heading_dates_the_paragraphs_under_it_until_the_next_one():
     assert years["868445人"] == 2021 and years["3000人"] == 2022
 
 
+def test_a_year_heading_dates_the_numbered_sections_under_it():
+    # was: the first numbered section after 2021年工作回顾 went back to the report's own year (2022), so every
+    # 2021 question about the review met a year conflict; a section title with its own year still wins.
+    text = ("最高人民检察院工作报告\n——2022年3月8日在大会上\n2021年工作回顾\n一、服务大局\n全年批准逮捕868445人。\n"
+            "二、2020年改革回顾\n新建机构12个。\n三、司法为民\n办理信访5万件。\n2022年工作安排\n四、加强队伍\n培训检察官3000人。\n")
+    assert _years(text) == [("868445人", 2021), ("12个", 2020), ("5万件", 2021), ("3000人", 2022)]
+
+
+def test_a_scope_and_a_general_word_are_no_actor():
+    # was: actor 全市地区 (区 ends agency names) and subject 生产总值, so 地区生产总值 questions missed it
+    assert rows("全市地区生产总值增长4.8%，全市法院审结案件1200件。", "subject", "actor") == [
+        ("4.8%", "地区生产总值", None), ("1200件", "审结案件", "全市法院")]
+
+
 def test_a_figure_right_after_the_clauses_actor_counts_the_actor():
     # was: no subject (医疗卫生机构 ends in an actor suffix and was taken as the clause's actor)
     (total, part) = rows("年末全市共有医疗卫生机构3821个，其中医院412个。", "subject")

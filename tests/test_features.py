@@ -149,3 +149,23 @@ def test_the_end_of_a_change_is_linked_to_its_start_in_focus():
     focused = Reading(**{**reading.__dict__, "focus": ("21%",)})
     linked = fact_static(Asked.build(focused, view, None), view, ids)[:, FACT_FEATURES.index("focus_linked")]
     assert list(linked) == [1.0, 0.0]
+
+
+def test_a_figure_of_another_facet_is_no_candidate():
+    # was: 知识产权使用费进口额 answered with the 出口额 (the report gives only exports), 消费支出 with 可支配收入
+    text = ("2021年统计公报。\n一、外贸\n全年货物进出口总额391009亿元。其中，出口217348亿元；知识产权使用费出口额760.2亿元。\n"
+            "二、收入\n城镇居民人均可支配收入47412元，农村居民人均可支配收入18931元，全国居民人均消费支出24100元。\n")
+    doc = parse_document(text, doc_id="f")
+    view = ReportView(doc, chunk_document(doc), extract_facts(doc))
+
+    def kept(question):
+        indices, excluded = fact_candidates(read(question), view)
+        return {view.facts[i].figure_text for i in indices}, excluded.get("facet", 0)
+
+    imports, excluded = kept("知识产权使用费的进口额是多少")
+    assert imports.isdisjoint({"760.2亿元", "217348亿元", "391009亿元"}) and excluded == 3  # 进出口 is a facet too
+    assert "18931元" not in kept("城镇居民人均可支配收入多少")[0] and "47412元" in kept("城镇居民人均可支配收入多少")[0]
+    assert "18931元" not in kept("农村居民人均消费支出多少")[0]  # 收入 is another facet of flow; 农村 fits
+    both, excluded = kept("城镇和农村居民人均可支配收入各多少")
+    assert {"47412元", "18931元"} <= both
+    assert "760.2亿元" in kept("知识产权使用费多少")[0]  # naming no facet excludes nothing
