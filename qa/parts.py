@@ -189,7 +189,39 @@ def _than_items(text: str) -> list[str] | None:
     left, right, tail = text[start:than.start()], text[than.end():end.start()], text[end.start():]
     if not left.strip(_PUNCT) or not right.strip(_PUNCT):
         return None
-    return [text[:start] + left + tail, text[:start] + right + tail]
+    return [text[:start] + left + tail, text[:start] + _elided(left, right) + tail]
+
+
+def _elided(left: str, right: str) -> str:
+    """The second thing with the words it leaves out: 城镇居民人均可支配收入 / 农村居民 -> 农村居民人均可支配收入
+    (its longest ending of two characters or more written in the first, then the rest of the first).
+
+    >>> _elided("城镇居民人均可支配收入", "农村居民"), _elided("起诉人数", "批准逮捕人数"), _elided("出口", "进口")
+    ('农村居民人均可支配收入', '批准逮捕人数', '进口')
+    """
+    for size in range(len(right) - 1, 1, -1):
+        at = left.find(right[-size:])
+        if at >= 0:
+            return right + left[at + size:]
+    return right
+
+
+def _from_to(text: str) -> list[str] | None:
+    """由多少增长到多少 -> the thing's start and its end: ``…由多少`` (a start, as the vocabulary's
+    [start] words read it) and ``…是多少`` (a plain value: the end, not the change). The from and to
+    words are the extractor's (qa/vocab/extraction.toml), so 从A增加到B reads the same both ways.
+
+    >>> _from_to("民营经济主体在五年间由多少增长到多少？")
+    ['民营经济主体在五年间由多少', '民营经济主体在五年间是多少？']
+    """
+    v = vocabulary()
+    ask = alternation(v.ask_words)
+    m = re.search(rf"(?:{alternation(v.extraction('from_words'))})(?:{ask})[^，,；;？?。]{{0,6}}?"
+                  rf"(?:{alternation(v.extraction('to_endings') + v.extraction('to_words'))})(?:{ask})", text)
+    if m is None or not text[:m.start()].strip(_PUNCT):
+        return None
+    head, tail = text[:m.start()], text[m.end():]
+    return [head + text[m.start():m.start() + 1] + "多少", head + "是多少" + tail]
 
 
 def split_shaped(text: str) -> tuple[str, list[str]]:
@@ -198,6 +230,9 @@ def split_shaped(text: str) -> tuple[str, list[str]]:
     questions = [q for q in re.split(r"(?<=[？?])", text) if q.strip(_PUNCT)]
     if len(questions) >= 2 and all(v.cue_groups(q) for q in questions):  # 破了几起？破案率呢？: one ask each
         return "asks", [q.strip() for q in questions]
+    from_to = _from_to(text)
+    if from_to:
+        return "asks", from_to
     asks = list(re.finditer(alternation(vocabulary().ask_words), text))
     if len(asks) >= 2:
         return "asks", _several_asks(text, asks)

@@ -72,6 +72,7 @@ def _question_phrases() -> re.Pattern:
 
     v = vocabulary()
     words = [w for groups in (v.asked_cues, v.operation_cues) for ws in groups.values() for w in ws] + list(v.ask_words)
+    words += v.tables["cues"]["start"]["words"]  # 由多少 is not 有多少
     return re.compile(f"(?=({alternation(w for w in words if len(w) > 1 and not w.isascii())}))")
 
 

@@ -53,6 +53,8 @@ def test_typos_are_mended_against_the_report_only():
     assert fixer.fix("技术调查官工资多少") == "技术调查官工资多少"     # a real word, not a typo
     assert fixer.fix("北京市的专利数量是多少") == "北京市的专利数量是多少"  # places are never respelt
     assert fixer.fix("专利有多少件") == "专利有多少件"                # function characters are never respelt
+    # a question's own cue phrases are kept: 由多少 (a start) was respelt 有多少 after a report with 有多少
+    assert SpellFixer("全市共有多少人参加。").fix("专利由多少增长到多少") == "专利由多少增长到多少"
 
 
 def test_typos_next_to_known_words_and_fuzzy_pinyin():

@@ -146,3 +146,15 @@ def test_two_asks_without_a_break_keep_the_counted_thing_with_the_first():
     assert split_parts("代办处帮多少企业省了多少钱") == ["代办处帮多少企业", "省了多少钱"]
     assert split_parts("破了几起案子抓了几个人") == ["破了几起案子", "抓了几个人"]
     assert split_parts("审结多少件涉及金额多少") == ["审结多少件", "涉及金额多少"]  # 涉及 joins nothing
+
+
+def test_together_and_these_years_are_no_quantities():
+    # was: 加在一起 became 加在1起 (the sum cue was lost: one operand answered), and 这几年 asked for years
+    assert read("稻谷和小麦的产量加在一起是多少万吨？").operation == "sum"
+    reading = read("制造业产品合格率这几年咋样？")
+    assert reading.measure == "" and reading.asked == "percent"
+
+
+def test_the_second_thing_of_a_comparison_takes_the_words_it_leaves_out():
+    reading = read("城镇居民人均可支配收入比农村居民高出多少元？")
+    assert reading.operation == "difference" and "可支配收入" in reading.parts[1].text
