@@ -152,11 +152,15 @@ def find_actions(tokens: Sequence[str]) -> tuple[tuple[str, str], ...]:
 def find_measure(text: str, *, count_nouns: bool = True) -> tuple[str, frozenset[str]]:
     """The measure word after 多少/几 (or a count noun such as 人数) and the units it allows.
 
-    个 alone allows anything, except in 几个人 and 几个月.
+    个 alone allows anything, except in 几个人 and 几个月. A noun led by a measure word is no measure:
+
+    >>> find_measure("机电产品占了多大份额")[0], find_measure("多少份文件")[0]
+    ('', '份')
     """
     v = vocabulary()
     # 哪几家, 哪几个 ask which ones, not how many: no measure word after 哪.
-    m = re.search(f"(?<!哪)(?:{alternation(v.ask_words)})(万|亿)?({alternation(v.measure_words)})", text)
+    led = alternation(v.units("measure_led_nouns"))
+    m = re.search(f"(?<!哪)(?:{alternation(v.ask_words)})(万|亿)?(?!{led})({alternation(v.measure_words)})", text)
     word = m.group(2) if m else ""
     if word == "个":
         word = {"人": "人", "月": "个月"}.get(text[m.end():m.end() + 1], "")
