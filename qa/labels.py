@@ -62,7 +62,7 @@ _AGE_BOUND = re.compile(r"\d{1,3}(?:周)?岁(?:及)?(?:以下|以上|以内)")  
 _NUMERIC_DATE = re.compile(r"(?<![\d.])(?:19|20)\d\d([-/.])\d{1,2}\1\d{1,2}(?![\d.])")  # 2026-02-03, 2021/5/8
 _YEAR = re.compile(r"(?<![0-9])((?:19|20)\d\d)年")
 _WRITTEN_YEAR = re.compile(r"(?:19|20)\d\d")
-_LIST_MARK = re.compile(rf"(?:^|(?<=[\n。；;：:！？!?]))\s*(?:\d{{1,2}}|{_CN_NUM})\s*(?:[.．](?!\d)|[、)）])"
+_LIST_MARK = re.compile(rf"(?:^|(?<=[\n。；;：:！？!?]))\s*(?:\d{{1,2}}|{_CN_NUM})\s*(?:[.．](?!\d)|[.．](?=(?:19|20)\d\d年)|[、)）])"
                         rf"|[（(](?:\d{{1,2}}|{_CN_NUM})[)）]")
 _CLAUSE_END = re.compile(r"[，。；：！？,;:!?（(\n]")
 # A footnote mark after a word (国内生产总值[2]1143670亿元, as statistics communiqués write them).
@@ -166,6 +166,8 @@ def label_spans(text: str) -> list[tuple[int, int]]:
     ['4.59个', '12万人']
     >>> [q.text for q in find_quantities("省图书馆二期建成，举办三期培训班")]
     ['三期']
+    >>> [q.text for q in find_quantities("20.2026年10件民生实事")]  # item 20, then a year
+    ['10件']
     """
     spans = [m.span() for m in _BOOK.finditer(text)]
     for m in _QUOTE.finditer(text):
