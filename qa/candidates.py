@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from qa.reader import DIGITS, Reading
 from qa.report import ReportView
 from qa.retrieval import RetrievalResult
@@ -42,10 +44,12 @@ def unit_conflict(reading: Reading, unit: str, kind: str) -> bool:
     percent, duration, things): 多少人 is never answered in 件; 几条 may be answered in 件."""
     if not reading.measure or kind == "rank":
         return False
-    v = vocabulary()
-    asked = v.unit_class(reading.measure)
-    written = "money" if kind == "money" else "percent" if kind in ("growth_rate", "percent") else v.unit_class(unit)
-    return asked != written  # 净增了多少件？ is not answered by a growth rate
+    return vocabulary().unit_class(reading.measure) != written_class(unit, kind)  # 净增了多少件？ is not a growth rate
+
+
+def written_class(unit: str, kind: str) -> str:
+    """The class of unit a figure counts in, as `unit_conflict` compares it with the measure word's."""
+    return "money" if kind == "money" else "percent" if kind in ("growth_rate", "percent") else vocabulary().unit_class(unit)
 
 
 def year_conflict(reading: Reading, fact_year: int | None) -> bool:
@@ -65,8 +69,14 @@ def stated_conflict(reading: Reading, figure_text: str) -> bool:
     """
     if reading.operation != "value" or reading.threshold is not None:
         return False
+    number = leading_number(figure_text)
+    return len(number) > 1 and number in reading.numbers
+
+
+def leading_number(figure_text: str) -> str:
+    """The digits a figure is written with first ("" when it opens with none)."""
     number = DIGITS.match(figure_text)
-    return number is not None and len(number.group()) > 1 and number.group() in reading.numbers
+    return number.group() if number is not None else ""
 
 
 def action_conflict(firm: set[str], written: tuple[str, ...], clause_actions: tuple[str, ...]) -> bool:
@@ -111,17 +121,50 @@ def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None =
     return ""
 
 
+CONFLICTS = ("year", "unit", "action", "stated")  # in the order `conflict` tries them
+
+
+class ConflictTable:
+    """What `conflict` reads of each of a report's figures, as arrays: `conflicts` then tries every figure
+    at once (built once per report, ReportView.conflicts)."""
+
+    def __init__(self, view) -> None:
+        facts = view.facts
+        self.years = np.array([f.year if f.year is not None else -1 for f in facts], dtype=np.int64)
+        self.dated = np.array([f.year is not None for f in facts], dtype=bool)
+        self.rank = np.array([f.kind == "rank" for f in facts], dtype=bool)
+        self.classes = np.array([written_class(f.unit, f.kind) for f in facts], dtype=object)
+        self.acting = np.array([bool(a) for a in view.fact_actions], dtype=bool)
+        self.actions: dict[str, np.ndarray] = {}  # per action: the figures whose own or clause words name it
+        for i, names in enumerate(zip(view.fact_actions, view.clause_actions)):
+            for name in {*names[0], *names[1]}:
+                self.actions.setdefault(name, np.zeros(len(facts), dtype=bool))[i] = True
+        self.numbers = np.array([leading_number(f.figure_text) for f in facts], dtype=object)
+
+    def conflicts(self, reading: Reading, firm: set[str]) -> np.ndarray:
+        """Per figure, 1 + the index in CONFLICTS of the first conflict `conflict` finds, or 0 for none."""
+        n, none = len(self.years), np.zeros(len(self.years), dtype=bool)
+        year = self.dated & ~np.isin(self.years, list(reading.years)) if reading.years else none
+        unit = ~self.rank & (self.classes != vocabulary().unit_class(reading.measure)) if reading.measure else none
+        named = np.zeros(n, dtype=bool)
+        for name in firm:
+            named |= self.actions.get(name, none)
+        action = self.acting & ~named if firm else none
+        numbers = [x for x in reading.numbers if len(x) > 1]
+        stated = (np.isin(self.numbers, numbers) if reading.operation == "value" and reading.threshold is None
+                  and numbers else none)
+        return np.select([year, unit, action, stated], [1, 2, 3, 4], 0)
+
+
 def fact_candidates(reading: Reading, view: ReportView) -> tuple[list[int], dict[str, int]]:
-    """Figures that may answer (indices into view.facts) and how many each conflict excluded."""
-    kept, excluded = [], {}
-    firm = firm_actions(reading, view.document.text)
-    for i in range(len(view.facts)):
-        why = conflict(reading, view, i, firm)
-        if why:
-            excluded[why] = excluded.get(why, 0) + 1
-        else:
-            kept.append(i)
-    return kept[:MAX_CANDIDATES], excluded
+    """Figures that may answer (indices into view.facts) and how many each conflict excluded (the
+    conflicts in the order figures first show them), as `conflict` finds them figure by figure."""
+    codes = view.conflicts.conflicts(reading, firm_actions(reading, view.document.text))
+    excluded: dict[str, int] = {}
+    for i in np.flatnonzero(codes):
+        why = CONFLICTS[codes[i] - 1]
+        excluded[why] = excluded.get(why, 0) + 1
+    return np.flatnonzero(codes == 0).tolist()[:MAX_CANDIDATES], excluded
 
 
 def sentence_candidates(view: ReportView) -> list[int]:

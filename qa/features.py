@@ -156,7 +156,7 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
     clause_sim, sentence_sim = view.similarities(asked.query_vector)
     clause_z, sentence_z = standardised(clause_sim), standardised(sentence_sim)
     idx, sent = np.asarray(candidates), np.asarray([view.fact_sentence[i] for i in candidates])
-    chunks = [view.layout.chunk_at(view.facts[i].start).id for i in candidates]
+    chunks = [view.fact_chunk[i] for i in candidates]
     clause = clause_sim[idx].astype(np.float64)
     columns = {
         "dense_clause": clause, "dense_sentence": sentence_sim[sent], "dense_clause_gap": clause - clause.max(),
@@ -200,10 +200,12 @@ def _relative(matrix: np.ndarray, names: tuple[str, ...], target: str, source: s
     which of the figures written together the question points to (0 for the best, below 0 for the others).
     """
     col, src = names.index(target), names.index(source)
-    best: dict[int, float] = {}
-    for g, value in zip(groups, matrix[:, src]):
-        best[g] = max(best.get(g, -np.inf), float(value))
-    matrix[:, col] = matrix[:, src] - np.array([best[g] for g in groups], dtype=np.float32)
+    if not len(groups):
+        return
+    _, group = np.unique(np.asarray(groups), return_inverse=True)
+    best = np.full(group.max() + 1, -np.inf)
+    np.fmax.at(best, group, matrix[:, src].astype(np.float64))  # fmax skips a NaN as max() does
+    matrix[:, col] = matrix[:, src] - best[group].astype(np.float32)
 
 
 # -- sentence features (name, list, date and other text questions) -------------------------

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import math
 from collections import namedtuple
+from functools import lru_cache
 
 import numpy as np
 
-from qa.coverage import covered_share, unasked_share
-from qa.features import (FACT_FEATURES, KIND_FEATURES, SLOT_FITS, Asked, _lead_over_others, _relative, action_fit,
-                         actor_fit, counted_fit, kind_features)
+from qa.batchcoverage import covered_shares, level_shares, unasked_shares
+from qa.coverage import expansions
+from qa.features import FACT_FEATURES, KIND_FEATURES, SLOT_FITS, Asked, _lead_over_others, _relative, kind_features
 from qa.reader import Reading
 from qa.report import ReportView
 from qa.vocabulary import vocabulary
@@ -60,28 +61,22 @@ def fact_static(asked: Asked, view: ReportView, candidates: list[int]) -> np.nda
 
 
 def _coverage_columns(asked: Asked, view: ReportView, candidates: list[int]) -> dict[str, object]:
-    """How much of the question each figure's texts cover (qa.coverage), and the question's own measures."""
-    layout, reading = view.layout, asked.reading
-    contexts = [layout.contexts[i] for i in candidates]
-    own = [asked.own.levels(ctx) for ctx in contexts]
-    subjects: dict[str, float] = {}  # ~60 figures share a few subjects
-    for i in candidates:
-        subject = view.facts[i].subject
-        if subject not in subjects:
-            subjects[subject] = covered_share(subject, reading.terms)
+    """How much of the question each figure's texts cover (qa.coverage, for all candidates at once by
+    qa.batchcoverage), and the question's own measures."""
+    own = level_shares(asked.own, view.fact_texts, candidates)
     top = asked.top_term
     return {
-        "cov_segment": [o[0] for o in own], "cov_clause": [o[1] - o[0] for o in own],
-        "cov_sentence": [o[2] - o[1] for o in own], "cov_paragraph": [o[3] - o[2] for o in own],
-        "cov_gap": [o[1] for o in own],
-        "cov_inherited": [asked.inherited.levels(ctx)[2] for ctx in contexts] if asked.inherited else 0.0,
+        "cov_segment": own[:, 0], "cov_clause": own[:, 1] - own[:, 0],
+        "cov_sentence": own[:, 2] - own[:, 1], "cov_paragraph": own[:, 3] - own[:, 2],
+        "cov_gap": own[:, 1],
+        "cov_inherited": level_shares(asked.inherited, view.fact_texts, candidates)[:, 2] if asked.inherited else 0.0,
         "has_inherited": float(asked.inherited is not None),
-        "unasked": [unasked_share(layout.own_tokens[i], asked.own, view.stats) for i in candidates],
+        "unasked": unasked_shares(asked.own, view.own_words, candidates),
         "unknown": asked.own.unknown_weight, "n_terms": math.log1p(len(asked.own.rows)),
         "unknown_nouns": asked.unknown_nouns,
-        "top_segment": [float(any(o in ctx.segment for o in top)) for ctx in contexts],
-        "top_clause": [float(any(o in ctx.clause for o in top)) for ctx in contexts],
-        "subject_cover": [subjects[view.facts[i].subject] for i in candidates],
+        "top_segment": view.fact_texts.holding_any(top, 0, candidates).astype(np.float64),
+        "top_clause": view.fact_texts.holding_any(top, 1, candidates).astype(np.float64),
+        "subject_cover": covered_shares(asked.reading.terms, view.subject_texts, candidates),
     }
 
 
@@ -96,18 +91,23 @@ def _slot_columns(reading: Reading, view: ReportView, candidates: list[int],
     focus_bases = {layout.by_id[i].base_fact_id for i in focus_ids}
     averages = vocabulary().tables["cues"]["unstated"]["average"]
     delta_asked = reading.scope == "delta" or reading.asked == "growth"
-    counted = [counted_fit(reading, layout.contexts[i].segment) for i in candidates]
+    texts, slots = view.fact_texts, view.slot_texts  # (segment, clause, …) and (actor text, own segment)
+    counted = texts.holding_any([o for c in reading.counted for o in expansions(c)], 0, candidates)
     months, is_delta = [view.fact_months[i] for i in candidates], [layout.is_delta[i] for i in candidates]
     numbers = [n for n in reading.numbers if len(n) > 1]
     starts = [float(f.role == "from") for f in facts]  # 从874.6亿元增加到1112.4亿元: its starting figure
     start_asked = asks_start(reading.text)
     return {
-        "actor_fit": [actor_fit(reading, layout.actor_texts[i]) for i in candidates],
-        "action_fit": [action_fit(reading, layout.segments[f.id], layout.contexts[i].clause)
-                       for i, f in zip(candidates, facts)],
+        # as qa.features.actor_fit, action_fit and counted_fit give them, for all candidates at once
+        "actor_fit": np.where(slots.holding_any(_actor_aliases(reading), 0, candidates), 1.0, -1.0)
+                     if reading.actors else 0.0,
+        "action_fit": np.where(slots.holding_any(_action_words(reading), 1, candidates), 1.0,
+                               np.where(texts.holding_any(_action_words(reading), 1, candidates), 0.5, 0.0))
+                      if reading.actions else 0.0,
         "action_other": [float(bool(view.fact_actions[i]) and not set(reading.actions) & set(view.fact_actions[i]))
                          for i in candidates] if reading.actions else 0.0,
-        "counted_fit": [c[0] for c in counted], "counted_missing": [c[1] for c in counted],
+        "counted_fit": counted.astype(np.float64) if reading.counted else 0.0,
+        "counted_missing": (~counted).astype(np.float64) if reading.counted else 0.0,
         "delta_unasked": [float(d and not f.comparison and not delta_asked) for f, d in zip(facts, is_delta)],
         "in_question": [float(any(n in f.figure_text for n in numbers)) for f in facts],
         "focus_same": [float(f.id in focus_ids) for f in facts],
@@ -122,13 +122,24 @@ def _slot_columns(reading: Reading, view: ReportView, candidates: list[int],
                        for f in facts] if not reading.years else 0.0,
         "total_vs_delta": [float(d and not f.comparison) for f, d in zip(facts, is_delta)]
                           if reading.scope == "total" else 0.0,
-        "average_missing": [float(not any(w in layout.contexts[i].clause for w in averages)) for i in candidates]
-                           if reading.average else 0.0,
+        "average_missing": (~texts.holding_any(averages, 1, candidates)).astype(np.float64) if reading.average else 0.0,
         "asks_total": [float(f.scope == "part") for f in facts] if reading.scope == "total" else 0.0,
         "focus_growth": [float(f.base_fact_id in focus_ids and g > 0) for f, g in zip(facts, growth_fit)],
         # the starting figure of a change answers only a question about the start (原来多少)
         "from_unasked": 0.0 if start_asked else starts, "from_fit": starts if start_asked else 0.0,
     }
+
+
+def _actor_aliases(reading: Reading) -> list[str]:
+    """Every name of the actors asked about (qa.features.actor_fit looks for any of them)."""
+    aliases = vocabulary().actors
+    return [a for name in reading.actors for a in aliases[name]]
+
+
+def _action_words(reading: Reading) -> list[str]:
+    """The words of the actions asked about that qa.features.action_fit looks for."""
+    words = vocabulary().actions
+    return [w for name in reading.actions for w in words[name] if len(w) > 1]
 
 
 def asks_start(text: str) -> bool:
@@ -140,15 +151,26 @@ def asks_start(text: str) -> bool:
     return any(w in text for w in vocabulary().cues("start", "words"))
 
 
+# What of a reading `kind_features` reads: a reading's kind rows are kept per these and per kind of figure.
+_KindAsk = namedtuple("_KindAsk", "cues asked measure units counted")
+
+
+@lru_cache(maxsize=4096)
+def _kind_row(ask: _KindAsk, kind: str, unit: str, comparison: str | None) -> tuple[float, ...]:
+    values = kind_features(ask, kind, unit, comparison)
+    return tuple(values[name] for name in KIND_FEATURES)
+
+
 def _kind_rows(reading: Reading, view: ReportView, candidates: list[int]) -> np.ndarray:
-    """The KIND_FEATURES of each figure (qa.features.kind_features), worked out once per kind of figure."""
+    """The KIND_FEATURES of each figure (qa.features.kind_features), worked out once per kind of figure
+    and what the question asks (questions ask alike: most rows are read back)."""
+    ask = _KindAsk(reading.cues, reading.asked, reading.measure, reading.units, reading.counted)
     kinds: dict[tuple, int] = {}
     which = []
     for i in candidates:
         f = view.facts[i]
         which.append(kinds.setdefault((f.kind, f.unit, f.comparison), len(kinds)))
-    table = np.array([[values[name] for name in KIND_FEATURES]
-                      for values in (kind_features(reading, *kind) for kind in kinds)], dtype=np.float64)
+    table = np.array([_kind_row(ask, *kind) for kind in kinds], dtype=np.float64)
     return table[which]
 
 
