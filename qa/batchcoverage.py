@@ -23,6 +23,7 @@ import numpy as np
 
 from qa.coverage import LEVELS, Context, QueryTerms, ReportStats, covered_share, expansions
 from qa.textindex import TextIndex
+from qa.vocabulary import vocabulary
 
 
 class TextTable:
@@ -106,3 +107,45 @@ def covered_shares(terms: Sequence[str], subjects: TextTable, which: Sequence[in
             shares[sid] = covered_share(texts[sid], terms)
         out[k] = shares[sid]
     return out
+
+
+def actor_fits(reading, texts: TextTable, column: int, which: Sequence[int]):
+    """``[actor_fit(reading, text) for …]`` (qa.features) for the texts in ``column`` of rows ``which``."""
+    if not reading.actors:
+        return 0.0
+    aliases = vocabulary().actors
+    held = texts.holding_any([a for name in reading.actors for a in aliases[name]], column, which)
+    return np.where(held, 1.0, -1.0)
+
+
+def action_fits(reading, segments: tuple[TextTable, int], clauses: tuple[TextTable, int], which: Sequence[int]):
+    """``[action_fit(reading, segment, clause) for …]`` (qa.features), each of ``segments`` and ``clauses``
+    a table and the column that holds that text."""
+    if not reading.actions:
+        return 0.0
+    actions = vocabulary().actions
+    words = [w for name in reading.actions for w in actions[name] if len(w) > 1]
+    in_clause = np.where(clauses[0].holding_any(words, clauses[1], which), 0.5, 0.0)
+    return np.where(segments[0].holding_any(words, segments[1], which), 1.0, in_clause)
+
+
+class ChunkSets:
+    """The chunks of each row (a sentence's), as positions padded with one past the last chunk."""
+
+    def __init__(self, rows: Sequence[Sequence[int]], chunk_ids: Sequence[int]) -> None:
+        self.position = {c: k for k, c in enumerate(chunk_ids)}
+        width = max((len(r) for r in rows), default=0)
+        self.ids = np.full((len(rows), width), len(self.position), dtype=np.int64)
+        for i, row in enumerate(rows):
+            self.ids[i, :len(row)] = [self.position[c] for c in row]
+
+    def best(self, values: dict, default: float, which: Sequence[int]) -> np.ndarray:
+        """``max((values.get(c, default) for c in chunks of row), default=0.0)`` for rows ``which``."""
+        per_chunk = np.full(len(self.position) + 1, default, dtype=np.float64)
+        per_chunk[-1] = -np.inf  # the padding: never the best of a row that has chunks
+        for chunk, value in values.items():
+            if chunk in self.position:
+                per_chunk[self.position[chunk]] = value
+        rows = self.ids[np.asarray(which, dtype=np.int64)]
+        best = per_chunk[rows].max(axis=1) if rows.shape[1] else np.full(len(rows), -np.inf)
+        return np.where(best == -np.inf, 0.0, best)

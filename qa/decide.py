@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -28,8 +29,7 @@ from qa.textanswer import has_date, shape_features
 TOP_PER_PART = 5  # candidates per part tried in the joint choice of a multi-figure question
 
 
-@dataclass(frozen=True)
-class Scored:
+class Scored(NamedTuple):
     """A candidate (index into facts or sentences) and its rank score; ``row`` is its row in the matrix."""
 
     index: int
@@ -115,9 +115,9 @@ class Decider:
         return self._ranked("sentence", candidates, rows, [str(i) for i in candidates])
 
     def _ranked(self, kind: str, candidates: list[int], rows: np.ndarray, values: list[str]) -> Ranked:
-        logits = self.weights[f"{kind}_rank"].logits(rows)
-        scored = sorted((Scored(i, float(z), row) for row, (i, z) in enumerate(zip(candidates, logits))),
-                        key=lambda s: (-s.logit, s.index))
+        logits = np.asarray(self.weights[f"{kind}_rank"].logits(rows), dtype=np.float64)
+        order = np.lexsort((np.asarray(candidates, dtype=np.int64), -logits))  # by -logit, then index
+        scored = [Scored(candidates[row], float(logits[row]), row) for row in order.tolist()]
         from qa.features import FACT_FEATURES, SENTENCE_FEATURES
 
         names = FACT_FEATURES if kind == "fact" else SENTENCE_FEATURES

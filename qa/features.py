@@ -202,8 +202,8 @@ def _relative(matrix: np.ndarray, names: tuple[str, ...], target: str, source: s
     col, src = names.index(target), names.index(source)
     if not len(groups):
         return
-    _, group = np.unique(np.asarray(groups), return_inverse=True)
-    best = np.full(group.max() + 1, -np.inf)
+    group = np.asarray(groups, dtype=np.int64)  # small numbers (sentence indices)
+    best = np.full(int(group.max()) + 1, -np.inf)
     np.fmax.at(best, group, matrix[:, src].astype(np.float64))  # fmax skips a NaN as max() does
     matrix[:, col] = matrix[:, src] - best[group].astype(np.float32)
 
@@ -219,32 +219,35 @@ SENTENCE_FEATURES = (
 
 def sentence_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval: dict[int, float],
                     chunk_rank: dict[int, int], shapes: list[dict[str, float]]) -> np.ndarray:
-    """One row of SENTENCE_FEATURES per candidate sentence; ``shapes`` come from qa.textanswer."""
-    reading, layout = asked.reading, view.layout
+    """One row of SENTENCE_FEATURES per candidate sentence; ``shapes`` come from qa.textanswer. Column by
+    column for all candidates at once (qa.batchcoverage), each value as the per-sentence functions give it."""
+    from qa.batchcoverage import action_fits, actor_fits, level_shares
+
+    reading, idx = asked.reading, np.asarray(candidates, dtype=np.int64)
+    matrix = np.zeros((len(candidates), len(SENTENCE_FEATURES)), dtype=np.float32)
+    if not len(candidates):
+        return matrix
     _, sentence_sim = view.similarities(asked.query_vector)
-    best = max((float(sentence_sim[i]) for i in candidates), default=0.0)
-    rows = []
-    for i, shape in zip(candidates, shapes):
-        ctx, s = layout.sentence_contexts[i], view.sentences[i]
-        own = asked.own.levels(ctx)
-        chunks = layout.sentence_chunks[i]
-        values = {
-            "cov_sentence": own[2], "cov_paragraph": own[3],
-            "cov_inherited": asked.inherited.levels(ctx)[2] if asked.inherited else 0.0,
-            "unknown": asked.own.unknown_weight, "n_terms": math.log1p(len(asked.own.rows)),
-            "unknown_nouns": asked.unknown_nouns,
-            "dense_sentence": float(sentence_sim[i]), "dense_gap": float(sentence_sim[i]) - best,
-            "retrieval": max((retrieval.get(c, 0.0) for c in chunks), default=0.0),
-            "chunk_rank": max((1.0 / (1.0 + chunk_rank.get(c, 20)) for c in chunks), default=0.0),
-            "actor_fit": actor_fit(reading, s.text + s.passage.text[:40]),
-            "action_fit": action_fit(reading, s.text, s.passage.text),
-            **shape, "cov_gap": 0.0,
-        }
-        rows.append([values[name] for name in SENTENCE_FEATURES])
-    matrix = np.array(rows, dtype=np.float32).reshape(len(rows), len(SENTENCE_FEATURES))
-    if len(rows):
-        col, sent = SENTENCE_FEATURES.index("cov_gap"), SENTENCE_FEATURES.index("cov_sentence")
-        matrix[:, col] = matrix[:, sent] - matrix[:, sent].max()
+    similarity = sentence_sim[idx].astype(np.float64)
+    own = level_shares(asked.own, view.sentence_texts, candidates)
+    columns = {
+        "cov_sentence": own[:, 2], "cov_paragraph": own[:, 3],
+        "cov_inherited": level_shares(asked.inherited, view.sentence_texts, candidates)[:, 2] if asked.inherited else 0.0,
+        "unknown": asked.own.unknown_weight, "n_terms": math.log1p(len(asked.own.rows)),
+        "unknown_nouns": asked.unknown_nouns,
+        "dense_sentence": similarity, "dense_gap": similarity - similarity.max(),
+        "retrieval": view.sentence_chunks.best(retrieval, 0.0, candidates),
+        "chunk_rank": view.sentence_chunks.best({c: 1.0 / (1.0 + r) for c, r in chunk_rank.items()}, 1.0 / (1.0 + 20),
+                                                candidates),
+        # actor text: the sentence and the opening of its paragraph; action: in the sentence, else the paragraph
+        "actor_fit": actor_fits(reading, view.sentence_actors, 0, candidates),
+        "action_fit": action_fits(reading, (view.sentence_texts, 0), (view.sentence_texts, 3), candidates),
+        **{name: [shape[name] for shape in shapes] for name in shapes[0]},
+    }
+    for name, values in columns.items():
+        matrix[:, SENTENCE_FEATURES.index(name)] = values
+    col, sent = SENTENCE_FEATURES.index("cov_gap"), SENTENCE_FEATURES.index("cov_sentence")
+    matrix[:, col] = matrix[:, sent] - matrix[:, sent].max()
     return matrix
 
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from qa.batchcoverage import covered_shares, level_shares, unasked_shares
+from qa.batchcoverage import action_fits, actor_fits, covered_shares, level_shares, unasked_shares
 from qa.coverage import expansions
 from qa.features import FACT_FEATURES, KIND_FEATURES, SLOT_FITS, Asked, _lead_over_others, _relative, kind_features
 from qa.reader import Reading
@@ -92,18 +92,15 @@ def _slot_columns(reading: Reading, view: ReportView, candidates: list[int],
     averages = vocabulary().tables["cues"]["unstated"]["average"]
     delta_asked = reading.scope == "delta" or reading.asked == "growth"
     texts, slots = view.fact_texts, view.slot_texts  # (segment, clause, …) and (actor text, own segment)
+    # as qa.features.counted_fit gives it, for all candidates at once
     counted = texts.holding_any([o for c in reading.counted for o in expansions(c)], 0, candidates)
     months, is_delta = [view.fact_months[i] for i in candidates], [layout.is_delta[i] for i in candidates]
     numbers = [n for n in reading.numbers if len(n) > 1]
     starts = [float(f.role == "from") for f in facts]  # 从874.6亿元增加到1112.4亿元: its starting figure
     start_asked = asks_start(reading.text)
     return {
-        # as qa.features.actor_fit, action_fit and counted_fit give them, for all candidates at once
-        "actor_fit": np.where(slots.holding_any(_actor_aliases(reading), 0, candidates), 1.0, -1.0)
-                     if reading.actors else 0.0,
-        "action_fit": np.where(slots.holding_any(_action_words(reading), 1, candidates), 1.0,
-                               np.where(texts.holding_any(_action_words(reading), 1, candidates), 0.5, 0.0))
-                      if reading.actions else 0.0,
+        "actor_fit": actor_fits(reading, slots, 0, candidates),
+        "action_fit": action_fits(reading, (slots, 1), (texts, 1), candidates),
         "action_other": [float(bool(view.fact_actions[i]) and not set(reading.actions) & set(view.fact_actions[i]))
                          for i in candidates] if reading.actions else 0.0,
         "counted_fit": counted.astype(np.float64) if reading.counted else 0.0,
@@ -128,18 +125,6 @@ def _slot_columns(reading: Reading, view: ReportView, candidates: list[int],
         # the starting figure of a change answers only a question about the start (原来多少)
         "from_unasked": 0.0 if start_asked else starts, "from_fit": starts if start_asked else 0.0,
     }
-
-
-def _actor_aliases(reading: Reading) -> list[str]:
-    """Every name of the actors asked about (qa.features.actor_fit looks for any of them)."""
-    aliases = vocabulary().actors
-    return [a for name in reading.actors for a in aliases[name]]
-
-
-def _action_words(reading: Reading) -> list[str]:
-    """The words of the actions asked about that qa.features.action_fit looks for."""
-    words = vocabulary().actions
-    return [w for name in reading.actions for w in words[name] if len(w) > 1]
 
 
 def asks_start(text: str) -> bool:

@@ -22,7 +22,7 @@ import numpy as np
 
 from index.chunking import Chunk
 from index.corpus import Document
-from qa.batchcoverage import OwnWords, TextTable, context_texts
+from qa.batchcoverage import ChunkSets, OwnWords, TextTable, context_texts
 from qa.coverage import ReportStats
 from qa.facts import report_year
 from qa.layout import ReportLayout
@@ -82,6 +82,9 @@ class ReportView:
                                      for i, f in enumerate(self.facts)], 2)
         self.own_words = OwnWords(self.layout.own_tokens, self.stats)
         self.fact_chunk = [self.layout.chunk_at(f.start).id for f in self.facts]
+        self.sentence_texts = context_texts(self.layout.sentence_contexts)
+        self.sentence_actors = TextTable([(s.text + s.passage.text[:40],) for s in self.sentences], 1)
+        self.sentence_chunks = ChunkSets(self.layout.sentence_chunks, [c.id for c in self.layout.chunks])
         from qa.candidates import ConflictTable
 
         self.conflicts = ConflictTable(self)

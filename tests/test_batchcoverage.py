@@ -130,3 +130,64 @@ def test_conflict_table_excludes_as_conflict_does(model_free_engine, questions):
             got = fact_candidates(reading, view)
             assert got == (kept[:MAX_CANDIDATES], excluded), question
             assert list(got[1]) == list(excluded), question  # in the same order
+
+
+def test_chunk_sets_best_as_max_over_each_rows_chunks():
+    from qa.batchcoverage import ChunkSets
+
+    sets = ChunkSets([(7, 9), (), (9,)], [9, 7, 8])
+    values = {7: -0.5, 9: -0.25}  # negative values too (dense-only retrieval)
+    assert sets.best(values, 0.0, [0, 1, 2]).tolist() == [-0.25, 0.0, -0.25]
+    assert sets.best({}, 0.1, [2, 0, 1]).tolist() == [0.1, 0.1, 0.0]
+
+
+def _sentence_rows(asked, view, candidates, retrieval, chunk_rank, shapes):
+    """The per-sentence loop sentence_matrix replaced, as it was."""
+    import math
+
+    from qa.features import SENTENCE_FEATURES, action_fit, actor_fit
+
+    reading, layout = asked.reading, view.layout
+    _, sentence_sim = view.similarities(asked.query_vector)
+    best = max((float(sentence_sim[i]) for i in candidates), default=0.0)
+    rows = []
+    for i, shape in zip(candidates, shapes):
+        ctx, s, chunks = layout.sentence_contexts[i], view.sentences[i], layout.sentence_chunks[i]
+        values = {
+            "cov_sentence": asked.own.levels(ctx)[2], "cov_paragraph": asked.own.levels(ctx)[3],
+            "cov_inherited": asked.inherited.levels(ctx)[2] if asked.inherited else 0.0,
+            "unknown": asked.own.unknown_weight, "n_terms": math.log1p(len(asked.own.rows)),
+            "unknown_nouns": asked.unknown_nouns,
+            "dense_sentence": float(sentence_sim[i]), "dense_gap": float(sentence_sim[i]) - best,
+            "retrieval": max((retrieval.get(c, 0.0) for c in chunks), default=0.0),
+            "chunk_rank": max((1.0 / (1.0 + chunk_rank.get(c, 20)) for c in chunks), default=0.0),
+            "actor_fit": actor_fit(reading, s.text + s.passage.text[:40]),
+            "action_fit": action_fit(reading, s.text, s.passage.text), **shape, "cov_gap": 0.0,
+        }
+        rows.append([values[name] for name in SENTENCE_FEATURES])
+    matrix = np.array(rows, dtype=np.float32).reshape(len(rows), len(SENTENCE_FEATURES))
+    col, sent = SENTENCE_FEATURES.index("cov_gap"), SENTENCE_FEATURES.index("cov_sentence")
+    matrix[:, col] = matrix[:, sent] - matrix[:, sent].max()
+    return matrix
+
+
+def test_sentence_matrix_equals_per_sentence_loop(model_free_engine, questions):
+    from qa.candidates import RetrievalView
+    from qa.engine import _bm25_terms
+    from qa.features import sentence_matrix
+    from qa.textanswer import shape_features
+
+    engine = model_free_engine
+    view = engine.view
+    every = list(range(len(view.sentences)))
+    for question in questions:
+        reading = engine.read(question)
+        retrieved = engine.retriever.retrieve(reading.query, k=8, tokens=_bm25_terms(reading))
+        r = RetrievalView.of(retrieved)
+        asked = Asked.build(reading, view, engine.embedder.embed_queries([reading.query])[0])
+        shapes = [shape_features(reading, view.sentences[i].text) for i in every]
+        expected = _sentence_rows(asked, view, every, r.share, r.rank, shapes)
+        assert np.array_equal(sentence_matrix(asked, view, every, r.share, r.rank, shapes), expected), question
+        some = every[::2]
+        assert np.array_equal(sentence_matrix(asked, view, some, r.share, r.rank, shapes[::2]),
+                              _sentence_rows(asked, view, some, r.share, r.rank, shapes[::2])), question
