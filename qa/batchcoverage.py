@@ -50,12 +50,15 @@ def level_shares(query: QueryTerms, texts: TextTable, which: Sequence[int]) -> n
     `context_texts(contexts)`."""
     ids = texts.ids[np.asarray(which, dtype=np.int64)]
     found = np.zeros(ids.shape, dtype=np.float64)
-    rows = np.arange(len(ids))
-    for _, weight, opts in query.rows:  # row by row, as QueryTerms._level_shares adds them
-        hit = texts.index.holding_any(opts)[ids]
-        first = hit.argmax(axis=1)  # the nearest level holding the term
-        held = hit[rows, first]
-        found[rows[held], first[held]] += weight
+    if query.rows:
+        # hit[row, candidate, level]: the level's text holds one of the row's words
+        hit = np.stack([texts.index.holding_any(opts) for _, _, opts in query.rows])[:, ids]
+        first = hit.argmax(axis=2)  # the nearest level holding it
+        nearest = (first[..., None] == np.arange(len(LEVELS))) & hit.any(axis=2)[..., None]
+        weights = np.array([weight for _, weight, _ in query.rows], dtype=np.float64)[:, None, None]
+        # each candidate's level sums add the rows' weights one by one in row order, as
+        # QueryTerms._level_shares does (a row adding 0.0 changes no sum)
+        found = np.cumsum(np.where(nearest, weights, 0.0), axis=0)[-1]
     total, running = query.total or 1.0, np.zeros(len(ids), dtype=np.float64)
     shares = np.empty(ids.shape, dtype=np.float64)
     for level in range(len(LEVELS)):

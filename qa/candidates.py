@@ -124,42 +124,24 @@ def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None =
 CONFLICTS = ("year", "unit", "action", "stated")  # in the order `conflict` tries them
 
 
-class ConflictTable:
-    """What `conflict` reads of each of a report's figures, as arrays: `conflicts` then tries every figure
-    at once (built once per report, ReportView.conflicts)."""
-
-    def __init__(self, view) -> None:
-        facts = view.facts
-        self.years = np.array([f.year if f.year is not None else -1 for f in facts], dtype=np.int64)
-        self.dated = np.array([f.year is not None for f in facts], dtype=bool)
-        self.rank = np.array([f.kind == "rank" for f in facts], dtype=bool)
-        self.classes = np.array([written_class(f.unit, f.kind) for f in facts], dtype=object)
-        self.acting = np.array([bool(a) for a in view.fact_actions], dtype=bool)
-        self.actions: dict[str, np.ndarray] = {}  # per action: the figures whose own or clause words name it
-        for i, names in enumerate(zip(view.fact_actions, view.clause_actions)):
-            for name in {*names[0], *names[1]}:
-                self.actions.setdefault(name, np.zeros(len(facts), dtype=bool))[i] = True
-        self.numbers = np.array([leading_number(f.figure_text) for f in facts], dtype=object)
-
-    def conflicts(self, reading: Reading, firm: set[str]) -> np.ndarray:
-        """Per figure, 1 + the index in CONFLICTS of the first conflict `conflict` finds, or 0 for none."""
-        n, none = len(self.years), np.zeros(len(self.years), dtype=bool)
-        year = self.dated & ~np.isin(self.years, list(reading.years)) if reading.years else none
-        unit = ~self.rank & (self.classes != vocabulary().unit_class(reading.measure)) if reading.measure else none
-        named = np.zeros(n, dtype=bool)
-        for name in firm:
-            named |= self.actions.get(name, none)
-        action = self.acting & ~named if firm else none
-        numbers = [x for x in reading.numbers if len(x) > 1]
-        stated = (np.isin(self.numbers, numbers) if reading.operation == "value" and reading.threshold is None
-                  and numbers else none)
-        return np.select([year, unit, action, stated], [1, 2, 3, 4], 0)
+def conflict_codes(reading: Reading, view: ReportView, firm: set[str]) -> np.ndarray:
+    """Per figure, 1 + the index in CONFLICTS of the first conflict `conflict` finds, or 0 for none, for all
+    figures at once from their arrays (qa.figurearrays)."""
+    fig = view.figures
+    none = np.zeros(len(fig.years), dtype=bool)
+    year = fig.dated & ~np.isin(fig.years, list(reading.years)) if reading.years else none
+    unit = ~fig.rank & (fig.classes != vocabulary().unit_class(reading.measure)) if reading.measure else none
+    action = fig.acting & ~fig.naming_any(fig.actions, firm) if firm else none
+    numbers = [x for x in reading.numbers if len(x) > 1]
+    stated = (np.isin(fig.numbers, numbers) if reading.operation == "value" and reading.threshold is None
+              and numbers else none)
+    return np.select([year, unit, action, stated], [1, 2, 3, 4], 0)
 
 
 def fact_candidates(reading: Reading, view: ReportView) -> tuple[list[int], dict[str, int]]:
     """Figures that may answer (indices into view.facts) and how many each conflict excluded (the
     conflicts in the order figures first show them), as `conflict` finds them figure by figure."""
-    codes = view.conflicts.conflicts(reading, firm_actions(reading, view.document.text))
+    codes = conflict_codes(reading, view, firm_actions(reading, view.document.text))
     excluded: dict[str, int] = {}
     for i in np.flatnonzero(codes):
         why = CONFLICTS[codes[i] - 1]

@@ -63,8 +63,12 @@ class Ranked:
         from qa.features import part_context, verify_names, verify_row
 
         row = self.scored[position].row
-        index = {s.row: s.index for s in self.scored}
-        different = [v != self.values[row] and index.get(r) not in same for r, v in enumerate(self.values)]
+        value = self.values[row]
+        if same:
+            index = {s.row: s.index for s in self.scored}
+            different = [v != value and index.get(r) not in same for r, v in enumerate(self.values)]
+        else:
+            different = [v != value for v in self.values]
         context = context or part_context([self.values[row]], 0)
         full = verify_row(self.matrix, self.logits, row, different, context)[None, :]
         return float(self.verifier.probabilities_of(full, verify_names(self.names))[0])
@@ -117,7 +121,8 @@ class Decider:
     def _ranked(self, kind: str, candidates: list[int], rows: np.ndarray, values: list[str]) -> Ranked:
         logits = np.asarray(self.weights[f"{kind}_rank"].logits(rows), dtype=np.float64)
         order = np.lexsort((np.asarray(candidates, dtype=np.int64), -logits))  # by -logit, then index
-        scored = [Scored(candidates[row], float(logits[row]), row) for row in order.tolist()]
+        ranked_rows = order.tolist()
+        scored = list(map(Scored._make, zip([candidates[r] for r in ranked_rows], logits[order].tolist(), ranked_rows)))
         from qa.features import FACT_FEATURES, SENTENCE_FEATURES
 
         names = FACT_FEATURES if kind == "fact" else SENTENCE_FEATURES

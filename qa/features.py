@@ -155,7 +155,8 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
         return matrix
     clause_sim, sentence_sim = view.similarities(asked.query_vector)
     clause_z, sentence_z = standardised(clause_sim), standardised(sentence_sim)
-    idx, sent = np.asarray(candidates), np.asarray([view.fact_sentence[i] for i in candidates])
+    idx = np.asarray(candidates, dtype=np.int64)
+    sent = view.figures.sentence[idx]
     chunks = [view.fact_chunk[i] for i in candidates]
     clause = clause_sim[idx].astype(np.float64)
     columns = {
@@ -193,19 +194,24 @@ def standardised(similarities: np.ndarray) -> np.ndarray:
     return (similarities - similarities.mean()) / spread if spread > 0 else np.zeros_like(similarities)
 
 
-def _relative(matrix: np.ndarray, names: tuple[str, ...], target: str, source: str, groups: list[int]) -> None:
+def _relative(matrix: np.ndarray, names: tuple[str, ...], target: str, source: str, groups) -> None:
     """matrix[target] = matrix[source] minus the best value of source among candidates of the same group.
 
     With one group (all zeros) this is the gap to the best candidate; grouped by sentence it says
     which of the figures written together the question points to (0 for the best, below 0 for the others).
     """
-    col, src = names.index(target), names.index(source)
+    _relatives(matrix, names, ((target, source),), groups)
+
+
+def _relatives(matrix: np.ndarray, names: tuple[str, ...], pairs, groups) -> None:
+    """`_relative` for several (target, source) pairs over the same groups (small non-negative numbers)."""
     if not len(groups):
         return
-    group = np.asarray(groups, dtype=np.int64)  # small numbers (sentence indices)
-    best = np.full(int(group.max()) + 1, -np.inf)
-    np.fmax.at(best, group, matrix[:, src].astype(np.float64))  # fmax skips a NaN as max() does
-    matrix[:, col] = matrix[:, src] - best[group].astype(np.float32)
+    cols, srcs = [names.index(t) for t, _ in pairs], [names.index(s) for _, s in pairs]
+    group = np.asarray(groups, dtype=np.int64)
+    best = np.full((int(group.max()) + 1, len(pairs)), -np.inf)
+    np.fmax.at(best, group, matrix[:, srcs].astype(np.float64))  # fmax skips a NaN as max() does
+    matrix[:, cols] = matrix[:, srcs] - best[group].astype(np.float32)
 
 
 # -- sentence features (name, list, date and other text questions) -------------------------

@@ -85,9 +85,9 @@ class ReportView:
         self.sentence_texts = context_texts(self.layout.sentence_contexts)
         self.sentence_actors = TextTable([(s.text + s.passage.text[:40],) for s in self.sentences], 1)
         self.sentence_chunks = ChunkSets(self.layout.sentence_chunks, [c.id for c in self.layout.chunks])
-        from qa.candidates import ConflictTable
+        from qa.figurearrays import FigureArrays
 
-        self.conflicts = ConflictTable(self)
+        self.figures = FigureArrays(self)
 
     def _months(self, fact) -> tuple[int, int] | None:
         from qa.months import figure_months

@@ -120,16 +120,19 @@ class SpellFixer:
                     gram = run[i:i + n]
                     bucket = self.index[tuple(sounds[i:i + n])]
                     bucket[gram] = bucket.get(gram, 0) + 1
+        # Every stretch of 2–4 Chinese characters the report writes: a stretch of Chinese characters is in
+        # the report text exactly when it is one of these (looked up, not searched for in the whole text).
+        self.grams = frozenset(gram for bucket in self.index.values() for gram in bucket)
 
     def _fit(self, text: str) -> int:
-        """How many adjacent character pairs of ``text`` the report writes."""
-        return sum(text[i:i + 2] in self.text for i in range(len(text) - 1))
+        """How many adjacent character pairs of ``text`` (Chinese characters) the report writes."""
+        return sum(text[i:i + 2] in self.grams for i in range(len(text) - 1))
 
     def _candidate(self, run: str, i: int, n: int, sounds: list[str], kept: frozenset[int] = frozenset()) -> str | None:
         """The report's spelling of run[i:i+n], changing one character that is not part of a ``kept``
         word (a place, a vocabulary word): 专力侵权 -> 专利侵权 keeps 侵权 and mends 力."""
         gram = run[i:i + n]
-        if gram in self.text or (n == 2 and gram in _dictionary()):
+        if gram in self.grams or (n == 2 and gram in _dictionary()):
             return None
         found = self.index.get(tuple(sounds[i:i + n]))
         if not found:
