@@ -89,13 +89,6 @@ class LoadedIndex:
         return [[(int(i), float(s)) for i, s in zip(row_ids, row_scores) if i >= 0]
                 for row_ids, row_scores in zip(ids, scores)]
 
-    def search_arrays(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """`search` of one query vector as arrays: (cosines, chunk ids), best first."""
-        k = max(1, min(k, len(self.chunks)))
-        scores, ids = self.faiss_index.search(np.ascontiguousarray(vector, dtype=np.float32), k)
-        keep = ids[0] >= 0
-        return scores[0][keep], ids[0][keep]
-
     @property
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.directory.iterdir() if p.is_file())

@@ -69,8 +69,8 @@ class HybridRetriever:
     def dense_scores(self, vector: np.ndarray) -> np.ndarray:
         """Cosine of an embedded query with every chunk (exact search over all of them)."""
         scores = np.zeros(len(self.chunks), dtype=np.float32)
-        found, ids = self.index.search_arrays(vector, len(self.chunks))
-        scores[ids] = found
+        for chunk_id, score in self.index.search(vector, len(self.chunks))[0]:
+            scores[chunk_id] = score
         return scores
 
     def _fused(self, dense: np.ndarray, lexical: np.ndarray) -> dict[int, float]:
