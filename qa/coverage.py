@@ -69,6 +69,7 @@ def _synonym_order() -> dict[str, int]:
     return {key: k for k, key in enumerate(vocabulary().synonyms)}
 
 
+QUERIES_KEPT = 256  # QueryTerms kept per report (each holds its own memos of the texts it was matched with)
 MAX_GAP = 4  # characters a report phrase may hold between two characters of an abbreviation
 MAX_EXPANSIONS = 3
 
@@ -128,6 +129,7 @@ class ReportStats:
         self._idf = lru_cache(maxsize=16384)(self._compute_idf)
         self.unknown_idf = math.log(1.0 + len(self.sentences))  # a word the report never uses weighs most
         self._abbreviations: dict[str, tuple[str, ...]] = {}
+        self.query_terms = lru_cache(maxsize=QUERIES_KEPT)(lambda terms: QueryTerms._build(terms, self))
         self._weights: dict[tuple[str, ...], tuple[tuple[float, ...], float]] = {}
 
     def _compute_idf(self, word: str) -> float:
@@ -181,6 +183,12 @@ class QueryTerms:
 
     @classmethod
     def build(cls, terms: Sequence[str], stats: ReportStats) -> "QueryTerms":
+        """The terms weighed against one report; kept per report (`ReportStats.query_terms`): a question's
+        terms are weighed for its scope check, its figures and its sentences alike."""
+        return stats.query_terms(tuple(terms))
+
+    @classmethod
+    def _build(cls, terms: Sequence[str], stats: ReportStats) -> "QueryTerms":
         rows, options, unknown = [], set(), []
         terms = list(dict.fromkeys(terms))
         for term in terms:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -54,19 +55,33 @@ def is_growth(kind: str, comparison: str | None) -> bool:
 
 def kind_features(reading: Reading, kind: str, unit: str, comparison: str | None) -> dict[str, float]:
     """How the figure's kind fits the cue groups of the question (one number per pairing)."""
-    cues, asked = set(reading.cues) | {reading.asked}, reading.asked
+    return dict(zip(KIND_FEATURES, kind_row(kind_ask(reading), kind, unit, comparison)))
+
+
+def kind_ask(reading: Reading) -> tuple:
+    """What of a reading the kind features read: its cue groups with what it asks, what it asks, whether
+    its 多少 is bare (no measure word, unit or counted thing), the units it allows, whether it names a
+    counted thing."""
+    return (frozenset(reading.cues) | {reading.asked}, reading.asked,
+            not (reading.measure or reading.units or reading.counted), frozenset(reading.units), bool(reading.counted))
+
+
+@lru_cache(maxsize=8192)
+def kind_row(ask: tuple, kind: str, unit: str, comparison: str | None) -> tuple[float, ...]:
+    """`kind_features` as a row in KIND_FEATURES order, per `kind_ask` and kind of figure (kept: questions
+    ask alike, and a report has few kinds of figure)."""
+    cues, asked, bare, units, counted = ask
     growth, rank = is_growth(kind, comparison), kind == "rank"
     percent = kind == "percent" or unit == "%"
     money = kind == "money" or vocabulary().unit_class(unit) == "money"
     plain = not (growth or rank or percent)
     # 零售总额是多少: a bare 多少 with no measure word, unit or counted thing asks for an amount of
     # any plain kind, a sum of money included; 多少家, 多少件货 ask for a count.
-    bare = not (reading.measure or reading.units or reading.counted)
     fits = {"growth": growth, "percent": percent or growth, "rank": rank, "money": money and plain,
             "count": kind in ("count", "other", "money") and plain and (bare or not money), "duration": kind == "duration",
             "ratio": kind == "ratio" or percent}
     specific = asked in fits
-    return {
+    values = {
         "kind_ok": float(specific and fits[asked]),
         "kind_bad": float(specific and not fits[asked] and not (asked == "count" and money)),
         "growth_fit": float("growth" in cues and growth),
@@ -79,12 +94,13 @@ def kind_features(reading: Reading, kind: str, unit: str, comparison: str | None
         "money_missing": float(asked == "money" and not money),
         "unexpected_kind": float(asked in ("count", "money") and not plain),
         # 海关扣了多少货: a bare 多少 over a thing counts it; a sum of money answers only 多少钱, 金额 ….
-        "money_unasked": float(asked == "count" and money and "money" not in cues and bool(reading.counted)),
+        "money_unasked": float(asked == "count" and money and "money" not in cues and counted),
         "duration_fit": float(kind == "duration" and asked == "duration"),
         "duration_unasked": float(kind == "duration" and asked != "duration"),
-        "unit_fit": float(bool(reading.units) and unit in reading.units),
-        "unit_miss": float(bool(reading.units) and unit not in reading.units and not growth and not percent),
+        "unit_fit": float(bool(units) and unit in units),
+        "unit_miss": float(bool(units) and unit not in units and not growth and not percent),
     }
+    return tuple(values[name] for name in KIND_FEATURES)
 
 
 def actor_fit(reading: Reading, actor_text: str) -> float:

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import math
 from collections import namedtuple
-from functools import lru_cache
 
 import numpy as np
 
 from qa.batchcoverage import action_fits, actor_fits, covered_shares, level_shares, unasked_shares
 from qa.coverage import expansions
 from qa.features import (FACT_FEATURES, KIND_FEATURES, SLOT_FITS, Asked, _lead_over_others, _relative, _relatives,
-                         kind_features)
+                         kind_ask, kind_row)
 from qa.reader import Reading
 from qa.report import ReportView
 from qa.vocabulary import vocabulary
@@ -157,26 +156,16 @@ def asks_start(text: str) -> bool:
     return any(w in text for w in vocabulary().cues("start", "words"))
 
 
-# What of a reading `kind_features` reads: a reading's kind rows are kept per these and per kind of figure.
-_KindAsk = namedtuple("_KindAsk", "cues asked measure units counted")
-
-
-@lru_cache(maxsize=4096)
-def _kind_row(ask: _KindAsk, kind: str, unit: str, comparison: str | None) -> tuple[float, ...]:
-    values = kind_features(ask, kind, unit, comparison)
-    return tuple(values[name] for name in KIND_FEATURES)
-
-
 def _kind_rows(reading: Reading, view: ReportView, candidates: list[int]) -> np.ndarray:
     """The KIND_FEATURES of each figure (qa.features.kind_features), worked out once per kind of figure
     and what the question asks (questions ask alike: most rows are read back)."""
-    ask = _KindAsk(reading.cues, reading.asked, reading.measure, reading.units, reading.counted)
+    ask = kind_ask(reading)
     kinds: dict[tuple, int] = {}
     which = []
     for i in candidates:
         f = view.facts[i]
         which.append(kinds.setdefault((f.kind, f.unit, f.comparison), len(kinds)))
-    table = np.array([_kind_row(ask, *kind) for kind in kinds], dtype=np.float64)
+    table = np.array([kind_row(ask, *kind) for kind in kinds], dtype=np.float64)
     return table[which]
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from functools import lru_cache
+from typing import Callable
 
 from pypinyin import lazy_pinyin  # pinyin of Chinese characters, with phrase-aware readings
 from pypinyin.core import Pinyin
@@ -65,22 +66,25 @@ def _fuzzy(syllable: str) -> str:
     return syllable[:-1] if syllable.endswith("ng") else syllable
 
 
-def _places(run: str, report: str = "") -> set[int]:
-    """Positions of ``run`` inside place names or words of the shared vocabulary (批捕, 文旅局), and,
-    with ``report``, words the report itself writes (行动 in 行动罚了): the user meant those words."""
+def _places(run: str, writes: Callable[[str], bool] = lambda word: False) -> tuple[set[int], set[int]]:
+    """(kept, written): the positions of ``run`` inside place names or words of the shared vocabulary (批捕,
+    文旅局), and those together with the words the report writes (``writes``; 行动 in 行动罚了): the user
+    meant those words."""
     from qa.lexical import pos_tags, vocabulary_words
 
     known = vocabulary_words()
-    positions, at = set(), 0
+    kept, written, at = set(), set(), 0
     for word, flag in pos_tags(run):
-        if flag == "ns" or word in known or (len(word) > 1 and word in report):
-            positions.update(range(at, at + len(word)))
+        if flag == "ns" or word in known:
+            kept.update(range(at, at + len(word)))
+        elif len(word) > 1 and writes(word):
+            written.update(range(at, at + len(word)))
         at += len(word)
     # 百分之多少, 是不是: the question's own words, not the report's. The lookahead tries every start and
     # takes the longest phrase there, so overlapping phrases are all covered.
     for m in _question_phrases().finditer(run):
-        positions.update(range(m.start(), m.end(1)))
-    return positions
+        kept.update(range(m.start(), m.end(1)))
+    return kept, kept | written
 
 
 @lru_cache(maxsize=1)
@@ -124,6 +128,10 @@ class SpellFixer:
         # the report text exactly when it is one of these (looked up, not searched for in the whole text).
         self.grams = frozenset(gram for bucket in self.index.values() for gram in bucket)
 
+    def _writes(self, word: str) -> bool:
+        """Whether the report writes ``word`` (Chinese characters)."""
+        return word in self.grams if 2 <= len(word) <= 4 else word in self.text
+
     def _fit(self, text: str) -> int:
         """How many adjacent character pairs of ``text`` (Chinese characters) the report writes."""
         return sum(text[i:i + 2] in self.grams for i in range(len(text) - 1))
@@ -152,8 +160,7 @@ class SpellFixer:
             run, sounds, i = m.group(), _pinyin(m.group()), 0
             # Never respelt: places and vocabulary words; and, in a two-character window, a word the
             # report writes (行动罚了 is not 行动发了), while a longer window may mend one (检查机关).
-            kept = frozenset(_places(run))
-            written = frozenset(_places(run, self.text))
+            kept, written = map(frozenset, _places(run, self._writes))
             fixed = []
             while i < len(run):
                 for n in SIZES:

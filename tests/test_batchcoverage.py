@@ -1,9 +1,10 @@
-"""The answer path's precomputed indexes give exactly what the per-candidate functions give (no model).
+"""The answer path's precomputed indexes and kept values give exactly what the plain computations give (no model).
 
-qa.textindex remembers which texts hold a word, qa.batchcoverage reads the coverage measures of all
-candidates from it, and qa.spelling keeps each word's pinyin: each is checked against the plain
-computation it replaces, bit for bit, over every question of eval/qa.jsonl, asked twice so that a
-remembered answer is read back too.
+qa.textindex remembers which texts hold a word, qa.batchcoverage and qa.figurearrays read the coverage,
+slot and conflict measures of all candidates from it, and several look-ups are kept (kind rows, pinyin,
+synonym keys, the speller's grams, idf, abbreviations, the fused ranking): each is checked against the
+computation it replaces, bit for bit, over every question of eval/qa.jsonl, most of them twice so that
+a remembered answer is read back too.
 """
 
 from __future__ import annotations
@@ -85,6 +86,10 @@ def test_word_by_word_pinyin_equals_lazy_pinyin(questions):
             assert _run_pinyin(run) == lazy_pinyin(run), run
 
 
+def view_facts(engine):
+    return engine.view.facts
+
+
 def _slot_columns_per_figure(reading, view, candidates, growth_fit):
     """The per-figure loop _slot_columns replaced, as it was."""
     from qa.features import action_fit, actor_fit, counted_fit
@@ -147,15 +152,25 @@ def readings(model_free_engine):
 
 
 def test_slot_and_kind_columns_equal_per_figure_functions(model_free_engine, readings):
-    from qa.features import KIND_FEATURES, kind_features
+    from qa.features import KIND_FEATURES, kind_ask, kind_features, kind_row
     from qa.figure_features import _kind_rows, _slot_columns
+
+    kinds_of_figures = {(f.kind, f.unit, f.comparison) for f in view_facts(model_free_engine)}
+    kinds_of_figures |= {("count", "人", None), ("money", "万元", None), ("growth_rate", "%", "同比"), ("rank", "位", None),
+                         ("percent", "%", None), ("duration", "个月", None), ("ratio", "", None), ("other", "件", None)}
+    for _ in range(2):  # kept rows are what the rule gives, read back or not
+        for reading in readings:
+            for kind in sorted(kinds_of_figures, key=str):
+                fresh = kind_row.__wrapped__(kind_ask(reading), *kind)
+                assert kind_row(kind_ask(reading), *kind) == fresh, (reading.question, kind)
+                assert kind_features(reading, *kind) == dict(zip(KIND_FEATURES, fresh))
 
     view = model_free_engine.view
     every = list(range(len(view.facts)))
     assert sum(bool(r.focus) for r in readings) > 5  # follow-ups are among them
     for _ in range(2):  # the second pass reads remembered kind rows
         for reading in readings:
-            kinds = np.array([[kind_features(reading, f.kind, f.unit, f.comparison)[n] for n in KIND_FEATURES]
+            kinds = np.array([kind_row.__wrapped__(kind_ask(reading), f.kind, f.unit, f.comparison)
                               for f in view.facts])
             assert np.array_equal(_kind_rows(reading, view, every), kinds), reading.question
             growth = kinds[:, KIND_FEATURES.index("growth_fit")]
