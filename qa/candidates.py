@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from qa.reader import DIGITS, Reading
 from qa.report import ReportView
 from qa.retrieval import RetrievalResult
@@ -43,10 +45,12 @@ def unit_conflict(reading: Reading, unit: str, kind: str) -> bool:
     percent, duration, things): 多少人 is never answered in 件; 几条 may be answered in 件."""
     if not reading.measure or kind == "rank":
         return False
-    v = vocabulary()
-    asked = v.unit_class(reading.measure)
-    written = "money" if kind == "money" else "percent" if kind in ("growth_rate", "percent") else v.unit_class(unit)
-    return asked != written  # 净增了多少件？ is not answered by a growth rate
+    return vocabulary().unit_class(reading.measure) != written_class(unit, kind)  # 净增了多少件？ is not a growth rate
+
+
+def written_class(unit: str, kind: str) -> str:
+    """The class of unit a figure counts in, as `unit_conflict` compares it with the measure word's."""
+    return "money" if kind == "money" else "percent" if kind in ("growth_rate", "percent") else vocabulary().unit_class(unit)
 
 
 def year_conflict(reading: Reading, fact_year: int | None) -> bool:
@@ -66,8 +70,14 @@ def stated_conflict(reading: Reading, figure_text: str) -> bool:
     """
     if reading.operation != "value" or reading.threshold is not None:
         return False
+    number = leading_number(figure_text)
+    return len(number) > 1 and number in reading.numbers
+
+
+def leading_number(figure_text: str) -> str:
+    """The digits a figure is written with first ("" when it opens with none)."""
     number = DIGITS.match(figure_text)
-    return number is not None and len(number.group()) > 1 and number.group() in reading.numbers
+    return number.group() if number is not None else ""
 
 
 def action_conflict(firm: set[str], written: tuple[str, ...], clause_actions: tuple[str, ...]) -> bool:
@@ -145,18 +155,35 @@ def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None =
     return ""
 
 
-def fact_candidates(reading: Reading, view: ReportView) -> tuple[list[int], dict[str, int]]:
-    """Figures that may answer (indices into view.facts) and how many each conflict excluded."""
-    kept, excluded = [], {}
-    firm = firm_actions(reading, view.document.text)
+CONFLICTS = ("year", "unit", "action", "facet", "stated")  # in the order `conflict` tries them
+
+
+def conflict_codes(reading: Reading, view: ReportView, firm: set[str]) -> np.ndarray:
+    """Per figure, 1 + the index in CONFLICTS of the first conflict `conflict` finds, or 0 for none, for all
+    figures at once from their arrays (qa.figurearrays)."""
+    fig = view.figures
+    none = np.zeros(len(fig.years), dtype=bool)
+    year = fig.dated & ~np.isin(fig.years, list(reading.years)) if reading.years else none
+    unit = ~fig.rank & (fig.classes != vocabulary().unit_class(reading.measure)) if reading.measure else none
+    action = fig.acting & ~fig.naming_any(fig.actions, firm) if firm else none
     facets = vocabulary().facets_in(reading.text)  # precise words: no need for the report to use them
-    for i in range(len(view.facts)):
-        why = conflict(reading, view, i, firm, facets)
-        if why:
-            excluded[why] = excluded.get(why, 0) + 1
-        else:
-            kept.append(i)
-    return kept[:MAX_CANDIDATES], excluded
+    facet = (np.array([facet_conflict(facets, written) for written in view.fact_facets], dtype=bool)
+             if facets else none)
+    numbers = [x for x in reading.numbers if len(x) > 1]
+    stated = (np.isin(fig.numbers, numbers) if reading.operation == "value" and reading.threshold is None
+              and numbers else none)
+    return np.select([year, unit, action, facet, stated], [1, 2, 3, 4, 5], 0)
+
+
+def fact_candidates(reading: Reading, view: ReportView) -> tuple[list[int], dict[str, int]]:
+    """Figures that may answer (indices into view.facts) and how many each conflict excluded (the
+    conflicts in the order figures first show them), as `conflict` finds them figure by figure."""
+    codes = conflict_codes(reading, view, firm_actions(reading, view.document.text))
+    excluded: dict[str, int] = {}
+    for i in np.flatnonzero(codes):
+        why = CONFLICTS[codes[i] - 1]
+        excluded[why] = excluded.get(why, 0) + 1
+    return np.flatnonzero(codes == 0).tolist()[:MAX_CANDIDATES], excluded
 
 
 def sentence_candidates(view: ReportView) -> list[int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -28,8 +29,7 @@ from qa.textanswer import has_date, shape_features
 TOP_PER_PART = 5  # candidates per part tried in the joint choice of a multi-figure question
 
 
-@dataclass(frozen=True)
-class Scored:
+class Scored(NamedTuple):
     """A candidate (index into facts or sentences) and its rank score; ``row`` is its row in the matrix."""
 
     index: int
@@ -63,8 +63,12 @@ class Ranked:
         from qa.features import part_context, verify_names, verify_row
 
         row = self.scored[position].row
-        index = {s.row: s.index for s in self.scored}
-        different = [v != self.values[row] and index.get(r) not in same for r, v in enumerate(self.values)]
+        value = self.values[row]
+        if same:
+            index = {s.row: s.index for s in self.scored}
+            different = [v != value and index.get(r) not in same for r, v in enumerate(self.values)]
+        else:
+            different = [v != value for v in self.values]
         context = context or part_context([self.values[row]], 0)
         full = verify_row(self.matrix, self.logits, row, different, context)[None, :]
         return float(self.verifier.probabilities_of(full, verify_names(self.names))[0])
@@ -115,9 +119,10 @@ class Decider:
         return self._ranked("sentence", candidates, rows, [str(i) for i in candidates])
 
     def _ranked(self, kind: str, candidates: list[int], rows: np.ndarray, values: list[str]) -> Ranked:
-        logits = self.weights[f"{kind}_rank"].logits(rows)
-        scored = sorted((Scored(i, float(z), row) for row, (i, z) in enumerate(zip(candidates, logits))),
-                        key=lambda s: (-s.logit, s.index))
+        logits = np.asarray(self.weights[f"{kind}_rank"].logits(rows), dtype=np.float64)
+        order = np.lexsort((np.asarray(candidates, dtype=np.int64), -logits))  # by -logit, then index
+        ranked_rows = order.tolist()
+        scored = list(map(Scored._make, zip([candidates[r] for r in ranked_rows], logits[order].tolist(), ranked_rows)))
         from qa.features import FACT_FEATURES, SENTENCE_FEATURES
 
         names = FACT_FEATURES if kind == "fact" else SENTENCE_FEATURES

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -54,19 +55,33 @@ def is_growth(kind: str, comparison: str | None) -> bool:
 
 def kind_features(reading: Reading, kind: str, unit: str, comparison: str | None) -> dict[str, float]:
     """How the figure's kind fits the cue groups of the question (one number per pairing)."""
-    cues, asked = set(reading.cues) | {reading.asked}, reading.asked
+    return dict(zip(KIND_FEATURES, kind_row(kind_ask(reading), kind, unit, comparison)))
+
+
+def kind_ask(reading: Reading) -> tuple:
+    """What of a reading the kind features read: its cue groups with what it asks, what it asks, whether
+    its 多少 is bare (no measure word, unit or counted thing), the units it allows, whether it names a
+    counted thing."""
+    return (frozenset(reading.cues) | {reading.asked}, reading.asked,
+            not (reading.measure or reading.units or reading.counted), frozenset(reading.units), bool(reading.counted))
+
+
+@lru_cache(maxsize=8192)
+def kind_row(ask: tuple, kind: str, unit: str, comparison: str | None) -> tuple[float, ...]:
+    """`kind_features` as a row in KIND_FEATURES order, per `kind_ask` and kind of figure (kept: questions
+    ask alike, and a report has few kinds of figure)."""
+    cues, asked, bare, units, counted = ask
     growth, rank = is_growth(kind, comparison), kind == "rank"
     percent = kind == "percent" or unit == "%"
     money = kind == "money" or vocabulary().unit_class(unit) == "money"
     plain = not (growth or rank or percent)
     # 零售总额是多少: a bare 多少 with no measure word, unit or counted thing asks for an amount of
     # any plain kind, a sum of money included; 多少家, 多少件货 ask for a count.
-    bare = not (reading.measure or reading.units or reading.counted)
     fits = {"growth": growth, "percent": percent or growth, "rank": rank, "money": money and plain,
             "count": kind in ("count", "other", "money") and plain and (bare or not money), "duration": kind == "duration",
             "ratio": kind == "ratio" or percent}
     specific = asked in fits
-    return {
+    values = {
         "kind_ok": float(specific and fits[asked]),
         "kind_bad": float(specific and not fits[asked] and not (asked == "count" and money)),
         "growth_fit": float("growth" in cues and growth),
@@ -79,12 +94,13 @@ def kind_features(reading: Reading, kind: str, unit: str, comparison: str | None
         "money_missing": float(asked == "money" and not money),
         "unexpected_kind": float(asked in ("count", "money") and not plain),
         # 海关扣了多少货: a bare 多少 over a thing counts it; a sum of money answers only 多少钱, 金额 ….
-        "money_unasked": float(asked == "count" and money and "money" not in cues and bool(reading.counted)),
+        "money_unasked": float(asked == "count" and money and "money" not in cues and counted),
         "duration_fit": float(kind == "duration" and asked == "duration"),
         "duration_unasked": float(kind == "duration" and asked != "duration"),
-        "unit_fit": float(bool(reading.units) and unit in reading.units),
-        "unit_miss": float(bool(reading.units) and unit not in reading.units and not growth and not percent),
+        "unit_fit": float(bool(units) and unit in units),
+        "unit_miss": float(bool(units) and unit not in units and not growth and not percent),
     }
+    return tuple(values[name] for name in KIND_FEATURES)
 
 
 def actor_fit(reading: Reading, actor_text: str) -> float:
@@ -155,8 +171,9 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
         return matrix
     clause_sim, sentence_sim = view.similarities(asked.query_vector)
     clause_z, sentence_z = standardised(clause_sim), standardised(sentence_sim)
-    idx, sent = np.asarray(candidates), np.asarray([view.fact_sentence[i] for i in candidates])
-    chunks = [view.layout.chunk_at(view.facts[i].start).id for i in candidates]
+    idx = np.asarray(candidates, dtype=np.int64)
+    sent = view.figures.sentence[idx]
+    chunks = [view.fact_chunk[i] for i in candidates]
     clause = clause_sim[idx].astype(np.float64)
     columns = {
         "dense_clause": clause, "dense_sentence": sentence_sim[sent], "dense_clause_gap": clause - clause.max(),
@@ -193,17 +210,24 @@ def standardised(similarities: np.ndarray) -> np.ndarray:
     return (similarities - similarities.mean()) / spread if spread > 0 else np.zeros_like(similarities)
 
 
-def _relative(matrix: np.ndarray, names: tuple[str, ...], target: str, source: str, groups: list[int]) -> None:
+def _relative(matrix: np.ndarray, names: tuple[str, ...], target: str, source: str, groups) -> None:
     """matrix[target] = matrix[source] minus the best value of source among candidates of the same group.
 
     With one group (all zeros) this is the gap to the best candidate; grouped by sentence it says
     which of the figures written together the question points to (0 for the best, below 0 for the others).
     """
-    col, src = names.index(target), names.index(source)
-    best: dict[int, float] = {}
-    for g, value in zip(groups, matrix[:, src]):
-        best[g] = max(best.get(g, -np.inf), float(value))
-    matrix[:, col] = matrix[:, src] - np.array([best[g] for g in groups], dtype=np.float32)
+    _relatives(matrix, names, ((target, source),), groups)
+
+
+def _relatives(matrix: np.ndarray, names: tuple[str, ...], pairs, groups) -> None:
+    """`_relative` for several (target, source) pairs over the same groups (small non-negative numbers)."""
+    if not len(groups):
+        return
+    cols, srcs = [names.index(t) for t, _ in pairs], [names.index(s) for _, s in pairs]
+    group = np.asarray(groups, dtype=np.int64)
+    best = np.full((int(group.max()) + 1, len(pairs)), -np.inf)
+    np.fmax.at(best, group, matrix[:, srcs].astype(np.float64))  # fmax skips a NaN as max() does
+    matrix[:, cols] = matrix[:, srcs] - best[group].astype(np.float32)
 
 
 # -- sentence features (name, list, date and other text questions) -------------------------
@@ -217,32 +241,35 @@ SENTENCE_FEATURES = (
 
 def sentence_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval: dict[int, float],
                     chunk_rank: dict[int, int], shapes: list[dict[str, float]]) -> np.ndarray:
-    """One row of SENTENCE_FEATURES per candidate sentence; ``shapes`` come from qa.textanswer."""
-    reading, layout = asked.reading, view.layout
+    """One row of SENTENCE_FEATURES per candidate sentence; ``shapes`` come from qa.textanswer. Column by
+    column for all candidates at once (qa.batchcoverage), each value as the per-sentence functions give it."""
+    from qa.batchcoverage import action_fits, actor_fits, level_shares
+
+    reading, idx = asked.reading, np.asarray(candidates, dtype=np.int64)
+    matrix = np.zeros((len(candidates), len(SENTENCE_FEATURES)), dtype=np.float32)
+    if not len(candidates):
+        return matrix
     _, sentence_sim = view.similarities(asked.query_vector)
-    best = max((float(sentence_sim[i]) for i in candidates), default=0.0)
-    rows = []
-    for i, shape in zip(candidates, shapes):
-        ctx, s = layout.sentence_contexts[i], view.sentences[i]
-        own = asked.own.levels(ctx)
-        chunks = layout.sentence_chunks[i]
-        values = {
-            "cov_sentence": own[2], "cov_paragraph": own[3],
-            "cov_inherited": asked.inherited.levels(ctx)[2] if asked.inherited else 0.0,
-            "unknown": asked.own.unknown_weight, "n_terms": math.log1p(len(asked.own.rows)),
-            "unknown_nouns": asked.unknown_nouns,
-            "dense_sentence": float(sentence_sim[i]), "dense_gap": float(sentence_sim[i]) - best,
-            "retrieval": max((retrieval.get(c, 0.0) for c in chunks), default=0.0),
-            "chunk_rank": max((1.0 / (1.0 + chunk_rank.get(c, 20)) for c in chunks), default=0.0),
-            "actor_fit": actor_fit(reading, s.text + s.passage.text[:40]),
-            "action_fit": action_fit(reading, s.text, s.passage.text),
-            **shape, "cov_gap": 0.0,
-        }
-        rows.append([values[name] for name in SENTENCE_FEATURES])
-    matrix = np.array(rows, dtype=np.float32).reshape(len(rows), len(SENTENCE_FEATURES))
-    if len(rows):
-        col, sent = SENTENCE_FEATURES.index("cov_gap"), SENTENCE_FEATURES.index("cov_sentence")
-        matrix[:, col] = matrix[:, sent] - matrix[:, sent].max()
+    similarity = sentence_sim[idx].astype(np.float64)
+    own = level_shares(asked.own, view.sentence_texts, candidates)
+    columns = {
+        "cov_sentence": own[:, 2], "cov_paragraph": own[:, 3],
+        "cov_inherited": level_shares(asked.inherited, view.sentence_texts, candidates)[:, 2] if asked.inherited else 0.0,
+        "unknown": asked.own.unknown_weight, "n_terms": math.log1p(len(asked.own.rows)),
+        "unknown_nouns": asked.unknown_nouns,
+        "dense_sentence": similarity, "dense_gap": similarity - similarity.max(),
+        "retrieval": view.sentence_chunks.best(retrieval, 0.0, candidates),
+        "chunk_rank": view.sentence_chunks.best({c: 1.0 / (1.0 + r) for c, r in chunk_rank.items()}, 1.0 / (1.0 + 20),
+                                                candidates),
+        # actor text: the sentence and the opening of its paragraph; action: in the sentence, else the paragraph
+        "actor_fit": actor_fits(reading, view.sentence_actors, 0, candidates),
+        "action_fit": action_fits(reading, (view.sentence_texts, 0), (view.sentence_texts, 3), candidates),
+        **{name: [shape[name] for shape in shapes] for name in shapes[0]},
+    }
+    for name, values in columns.items():
+        matrix[:, SENTENCE_FEATURES.index(name)] = values
+    col, sent = SENTENCE_FEATURES.index("cov_gap"), SENTENCE_FEATURES.index("cov_sentence")
+    matrix[:, col] = matrix[:, sent] - matrix[:, sent].max()
     return matrix
 
 

@@ -17,9 +17,10 @@ from collections import namedtuple
 
 import numpy as np
 
-from qa.coverage import covered_share, unasked_share
-from qa.features import (FACT_FEATURES, KIND_FEATURES, SLOT_FITS, Asked, _lead_over_others, _relative, action_fit,
-                         actor_fit, counted_fit, kind_features)
+from qa.batchcoverage import action_fits, actor_fits, covered_shares, level_shares, unasked_shares
+from qa.coverage import expansions
+from qa.features import (FACT_FEATURES, KIND_FEATURES, SLOT_FITS, Asked, _lead_over_others, _relative, _relatives,
+                         kind_ask, kind_row)
 from qa.reader import Reading
 from qa.report import ReportView
 from qa.vocabulary import vocabulary
@@ -50,84 +51,99 @@ def fact_static(asked: Asked, view: ReportView, candidates: list[int]) -> np.nda
     matrix[:, _COLUMN["slots_stated"]] = float(len(stated))
     matrix[:, _COLUMN["slots_unmet"]] = np.asarray(unmet, dtype=np.float64) if stated else 0.0
     matrix[:, _COLUMN["slots_all_met"]] = (unmet == 0) if stated else 0.0
-    _relative(matrix, FACT_FEATURES, "cov_gap", "cov_gap", [0] * len(candidates))
-    sentences = [view.fact_sentence[i] for i in candidates]
-    _relative(matrix, FACT_FEATURES, "segment_lead", "cov_segment", sentences)
-    _relative(matrix, FACT_FEATURES, "action_lead", "action_fit", sentences)
-    _relative(matrix, FACT_FEATURES, "subject_lead", "subject_cover", sentences)
+    _relative(matrix, FACT_FEATURES, "cov_gap", "cov_gap", np.zeros(len(candidates), dtype=np.int64))
+    sentences = view.figures.sentence[np.asarray(candidates, dtype=np.int64)]
+    _relatives(matrix, FACT_FEATURES, (("segment_lead", "cov_segment"), ("action_lead", "action_fit"),
+                                       ("subject_lead", "subject_cover")), sentences)
     _lead_over_others(matrix, _COLUMN["slot_lead"])
     return matrix
 
 
 def _coverage_columns(asked: Asked, view: ReportView, candidates: list[int]) -> dict[str, object]:
-    """How much of the question each figure's texts cover (qa.coverage), and the question's own measures."""
-    layout, reading = view.layout, asked.reading
-    contexts = [layout.contexts[i] for i in candidates]
-    own = [asked.own.levels(ctx) for ctx in contexts]
-    subjects: dict[str, float] = {}  # ~60 figures share a few subjects
-    for i in candidates:
-        subject = view.facts[i].subject
-        if subject not in subjects:
-            subjects[subject] = covered_share(subject, reading.terms)
+    """How much of the question each figure's texts cover (qa.coverage, for all candidates at once by
+    qa.batchcoverage), and the question's own measures."""
+    own = level_shares(asked.own, view.fact_texts, candidates)
     top = asked.top_term
     return {
-        "cov_segment": [o[0] for o in own], "cov_clause": [o[1] - o[0] for o in own],
-        "cov_sentence": [o[2] - o[1] for o in own], "cov_paragraph": [o[3] - o[2] for o in own],
-        "cov_gap": [o[1] for o in own],
-        "cov_inherited": [asked.inherited.levels(ctx)[2] for ctx in contexts] if asked.inherited else 0.0,
+        "cov_segment": own[:, 0], "cov_clause": own[:, 1] - own[:, 0],
+        "cov_sentence": own[:, 2] - own[:, 1], "cov_paragraph": own[:, 3] - own[:, 2],
+        "cov_gap": own[:, 1],
+        "cov_inherited": level_shares(asked.inherited, view.fact_texts, candidates)[:, 2] if asked.inherited else 0.0,
         "has_inherited": float(asked.inherited is not None),
-        "unasked": [unasked_share(layout.own_tokens[i], asked.own, view.stats) for i in candidates],
+        "unasked": unasked_shares(asked.own, view.own_words, candidates),
         "unknown": asked.own.unknown_weight, "n_terms": math.log1p(len(asked.own.rows)),
         "unknown_nouns": asked.unknown_nouns,
-        "top_segment": [float(any(o in ctx.segment for o in top)) for ctx in contexts],
-        "top_clause": [float(any(o in ctx.clause for o in top)) for ctx in contexts],
-        "subject_cover": [subjects[view.facts[i].subject] for i in candidates],
+        "top_segment": view.fact_texts.holding_any(top, 0, candidates).astype(np.float64),
+        "top_clause": view.fact_texts.holding_any(top, 1, candidates).astype(np.float64),
+        "subject_cover": covered_shares(asked.reading.terms, view.subject_texts, candidates),
     }
 
 
 def _slot_columns(reading: Reading, view: ReportView, candidates: list[int],
                   growth_fit: np.ndarray) -> dict[str, object]:
     """How each figure fits what the question states (actor, action, counted thing, year, month, focus, scope);
-    ``growth_fit`` is the kind column of that name (a growth rate of the figure in focus)."""
+    ``growth_fit`` is the kind column of that name (a growth rate of the figure in focus). Column by column
+    for all candidates at once (the figures' arrays, qa.figurearrays, and texts, qa.batchcoverage)."""
+    fig, idx = view.figures, np.asarray(candidates, dtype=np.int64)
+    texts, slots = view.fact_texts, view.slot_texts  # (segment, clause, …) and (actor text, own segment)
+    delta_asked = reading.scope == "delta" or reading.asked == "growth"
+    # as qa.features.counted_fit gives it
+    counted = texts.holding_any([o for c in reading.counted for o in expansions(c)], 0, candidates)
+    plain_delta = fig.delta[idx] & ~fig.comparison[idx]  # a change written as a bare difference (净增2.1件)
+    starts = fig.start[idx].astype(np.float64)
+    start_asked = asks_start(reading.text)
+    averages = vocabulary().tables["cues"]["unstated"]["average"]
+    return {
+        "actor_fit": actor_fits(reading, slots, 0, candidates),
+        "action_fit": action_fits(reading, (slots, 1), (texts, 1), candidates),
+        "action_other": (fig.acting[idx] & ~fig.naming_any(fig.own_actions, reading.actions)[idx]).astype(np.float64)
+                        if reading.actions else 0.0,
+        "counted_fit": counted.astype(np.float64) if reading.counted else 0.0,
+        "counted_missing": (~counted).astype(np.float64) if reading.counted else 0.0,
+        "delta_unasked": plain_delta.astype(np.float64) if not delta_asked else 0.0,
+        "in_question": _in_question(reading, view, candidates),
+        **_focus_columns(reading, view, candidates, growth_fit),
+        "year_stated": (fig.dated[idx] & np.isin(fig.years[idx], list(reading.years))).astype(np.float64)
+                       if reading.years else 0.0,
+        "month_fit": [float(view.fact_months[i] == reading.months) for i in candidates]
+                     if reading.months is not None else 0.0,
+        "month_conflict": [float(view.fact_months[i] not in (None, reading.months)) for i in candidates]
+                          if reading.months is not None else 0.0,
+        "other_year": (fig.dated[idx] & (fig.years[idx] != view.report_year)).astype(np.float64)
+                      if not reading.years and view.report_year is not None else 0.0,
+        "total_vs_delta": plain_delta.astype(np.float64) if reading.scope == "total" else 0.0,
+        "average_missing": (~texts.holding_any(averages, 1, candidates)).astype(np.float64) if reading.average else 0.0,
+        "asks_total": fig.part[idx].astype(np.float64) if reading.scope == "total" else 0.0,
+        # the starting figure of a change answers only a question about the start (原来多少)
+        "from_unasked": 0.0 if start_asked else starts, "from_fit": starts if start_asked else 0.0,
+    }
+
+
+def _in_question(reading: Reading, view: ReportView, candidates: list[int]):
+    """Whether the question itself writes the figure's number (two digits or more)."""
+    numbers = [n for n in reading.numbers if len(n) > 1]
+    if not numbers:
+        return 0.0
+    return [float(any(n in view.facts[i].figure_text for n in numbers)) for i in candidates]
+
+
+def _focus_columns(reading: Reading, view: ReportView, candidates: list[int], growth_fit: np.ndarray) -> dict:
+    """The figure the last answer gave (a follow-up's focus): the same one, one linked to it, one of its
+    sentence, its growth rate. All 0 without a focus."""
+    names = ("focus_same", "focus_linked", "focus_sentence", "focus_growth")
+    if not reading.focus:
+        return dict.fromkeys(names, 0.0)
     layout, facts = view.layout, [view.facts[i] for i in candidates]
     focus = set(reading.focus)
     focus_ids = {f.id for f in view.facts if f.figure_text in focus}
     focus_sentences = {layout.sentence_of[i].start for i in focus_ids}
     focus_bases = {layout.by_id[i].base_fact_id for i in focus_ids}
-    averages = vocabulary().tables["cues"]["unstated"]["average"]
-    delta_asked = reading.scope == "delta" or reading.asked == "growth"
-    counted = [counted_fit(reading, layout.contexts[i].segment) for i in candidates]
-    months, is_delta = [view.fact_months[i] for i in candidates], [layout.is_delta[i] for i in candidates]
-    numbers = [n for n in reading.numbers if len(n) > 1]
-    starts = [float(f.role == "from") for f in facts]  # 从874.6亿元增加到1112.4亿元: its starting figure
-    start_asked = asks_start(reading.text)
     return {
-        "actor_fit": [actor_fit(reading, layout.actor_texts[i]) for i in candidates],
-        "action_fit": [action_fit(reading, layout.segments[f.id], layout.contexts[i].clause)
-                       for i, f in zip(candidates, facts)],
-        "action_other": [float(bool(view.fact_actions[i]) and not set(reading.actions) & set(view.fact_actions[i]))
-                         for i in candidates] if reading.actions else 0.0,
-        "counted_fit": [c[0] for c in counted], "counted_missing": [c[1] for c in counted],
-        "delta_unasked": [float(d and not f.comparison and not delta_asked) for f, d in zip(facts, is_delta)],
-        "in_question": [float(any(n in f.figure_text for n in numbers)) for f in facts],
         "focus_same": [float(f.id in focus_ids) for f in facts],
         "focus_linked": [float(f.base_fact_id in focus_ids or f.id in focus_bases
                                or view.change_pairs.get(f.id) in focus_ids) for f in facts],
         "focus_sentence": [float(layout.fact_sentences[i].start in focus_sentences) for i in candidates],
-        "year_stated": [float(f.year in reading.years) for f in facts] if reading.years else 0.0,
-        "month_fit": [float(m == reading.months) for m in months] if reading.months is not None else 0.0,
-        "month_conflict": [float(m not in (None, reading.months)) for m in months]
-                          if reading.months is not None else 0.0,
-        "other_year": [float(f.year is not None and view.report_year is not None and f.year != view.report_year)
-                       for f in facts] if not reading.years else 0.0,
-        "total_vs_delta": [float(d and not f.comparison) for f, d in zip(facts, is_delta)]
-                          if reading.scope == "total" else 0.0,
-        "average_missing": [float(not any(w in layout.contexts[i].clause for w in averages)) for i in candidates]
-                           if reading.average else 0.0,
-        "asks_total": [float(f.scope == "part") for f in facts] if reading.scope == "total" else 0.0,
         "focus_growth": [float(f.base_fact_id in focus_ids and g > 0) for f, g in zip(facts, growth_fit)],
-        # the starting figure of a change answers only a question about the start (原来多少)
-        "from_unasked": 0.0 if start_asked else starts, "from_fit": starts if start_asked else 0.0,
     }
 
 
@@ -141,14 +157,15 @@ def asks_start(text: str) -> bool:
 
 
 def _kind_rows(reading: Reading, view: ReportView, candidates: list[int]) -> np.ndarray:
-    """The KIND_FEATURES of each figure (qa.features.kind_features), worked out once per kind of figure."""
+    """The KIND_FEATURES of each figure (qa.features.kind_features), worked out once per kind of figure
+    and what the question asks (questions ask alike: most rows are read back)."""
+    ask = kind_ask(reading)
     kinds: dict[tuple, int] = {}
     which = []
     for i in candidates:
         f = view.facts[i]
         which.append(kinds.setdefault((f.kind, f.unit, f.comparison), len(kinds)))
-    table = np.array([[values[name] for name in KIND_FEATURES]
-                      for values in (kind_features(reading, *kind) for kind in kinds)], dtype=np.float64)
+    table = np.array([kind_row(ask, *kind) for kind in kinds], dtype=np.float64)
     return table[which]
 
 

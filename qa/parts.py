@@ -28,6 +28,7 @@ Three shapes, all read with the vocabulary's joiners and question words:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from qa.vocabulary import alternation, vocabulary
 
@@ -39,10 +40,15 @@ def _joiners() -> list[str]:
     return list(vocabulary().tables["cues"]["joiners"]["words"])
 
 
+@lru_cache(maxsize=1)
+def _joined_names() -> tuple[str, ...]:
+    """Names of the vocabulary that hold a joiner (文化和旅游局)."""
+    return tuple(a for aliases in vocabulary().actors.values() for a in aliases if any(j in a for j in _joiners()))
+
+
 def _protected(text: str) -> list[tuple[int, int]]:
     """Spans that hold a joiner as part of a name (文化和旅游局): never cut there."""
-    names = [a for aliases in vocabulary().actors.values() for a in aliases if any(j in a for j in _joiners())]
-    return [m.span() for name in names for m in re.finditer(re.escape(name), text)]
+    return [m.span() for name in _joined_names() if name in text for m in re.finditer(re.escape(name), text)]
 
 
 def _cuts(text: str, start: int, end: int) -> list[re.Match]:

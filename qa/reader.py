@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Sequence
 
 import cn2an
@@ -95,9 +96,14 @@ class Reading:
 
 def rewrite_phrases(text: str) -> str:
     """Everyday phrases to the report's words (比去年 -> 同比), from the vocabulary's phrase table."""
-    for phrase, target in sorted(vocabulary().tables["synonyms"]["phrases"].items(), key=lambda kv: -len(kv[0])):
+    for phrase, target in _phrases_longest_first():
         text = text.replace(phrase, target)
     return text
+
+
+@lru_cache(maxsize=1)
+def _phrases_longest_first() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(vocabulary().tables["synonyms"]["phrases"].items(), key=lambda kv: -len(kv[0])))
 
 
 def numerals_to_digits(text: str) -> str:
@@ -124,11 +130,17 @@ def numerals_to_digits(text: str) -> str:
 def find_actors(text: str) -> tuple[str, ...]:
     """Actors named in a text (canonical names), in order of appearance."""
     lowered, found = text.lower(), {}
-    for name, aliases in vocabulary().actors.items():
-        positions = [lowered.find(a.lower()) for a in aliases if a.lower() in lowered]
+    for name, aliases in _lowered_actors():
+        positions = [lowered.find(a) for a in aliases if a in lowered]
         if positions:
             found[name] = min(positions)
     return tuple(sorted(found, key=found.get))
+
+
+@lru_cache(maxsize=1)
+def _lowered_actors() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each actor's aliases in lower case, in the vocabulary's order."""
+    return tuple((name, tuple(a.lower() for a in aliases)) for name, aliases in vocabulary().actors.items())
 
 
 def find_actions(tokens: Sequence[str]) -> tuple[tuple[str, str], ...]:
@@ -293,14 +305,14 @@ def find_operation(text: str, n_parts: int) -> str:
         return "difference"
     if "sum" in groups and n_parts != 1:
         return "sum"
+    if "yesno" not in groups:
+        return "value"
     yes_no = alternation(w for w in v.operation_cues["yesno"] if len(w) > 1)
     rest = re.sub(yes_no, "", text)
     # Another question word makes it a wh-question (有没有…多少); a noun of the count cues does not
     # (规模以上企业的负债率有没有超过60%).
     asks_other = {"name", "list", "date"} & set(v.cue_groups(rest)) or any(w in rest for w in v.ask_words)
-    if "yesno" in groups and not asks_other:
-        return "yesno"
-    return "value"
+    return "value" if asks_other else "yesno"
 
 
 def superlative(text: str) -> str:

@@ -22,6 +22,7 @@ import numpy as np
 
 from index.chunking import Chunk
 from index.corpus import Document
+from qa.batchcoverage import ChunkSets, OwnWords, TextTable, context_texts
 from qa.coverage import ReportStats
 from qa.facts import report_year
 from qa.layout import ReportLayout
@@ -75,6 +76,19 @@ class ReportView:
         self.sentence_index = {s.start: i for i, s in enumerate(self.sentences)}
         self.fact_sentence = [self.sentence_index[self.layout.sentence_of[f.id].start] for f in self.facts]
         self.fact_months = [self._months(f) for f in self.facts]
+        # the figures' texts indexed for the coverage measures of many candidates at once (qa.batchcoverage)
+        self.fact_texts = context_texts(self.layout.contexts)
+        self.subject_texts = TextTable([(f.subject,) for f in self.facts], 1)
+        self.slot_texts = TextTable([(self.layout.actor_texts[i], self.layout.segments[f.id])
+                                     for i, f in enumerate(self.facts)], 2)
+        self.own_words = OwnWords(self.layout.own_tokens, self.stats)
+        self.fact_chunk = [self.layout.chunk_at(f.start).id for f in self.facts]
+        self.sentence_texts = context_texts(self.layout.sentence_contexts)
+        self.sentence_actors = TextTable([(s.text + s.passage.text[:40],) for s in self.sentences], 1)
+        self.sentence_chunks = ChunkSets(self.layout.sentence_chunks, [c.id for c in self.layout.chunks])
+        from qa.figurearrays import FigureArrays
+
+        self.figures = FigureArrays(self)
 
     def _months(self, fact) -> tuple[int, int] | None:
         from qa.months import figure_months

@@ -73,6 +73,20 @@ class HybridRetriever:
             scores[chunk_id] = score
         return scores
 
+    def _fused(self, dense: np.ndarray, lexical: np.ndarray) -> dict[int, float]:
+        """`rrf` of the dense ranking and the ranking of chunks with a lexical score, worked out over all
+        chunks at once: each chunk's sum adds its dense term, then its lexical one, as `rrf` adds them,
+        and the dict lists the chunks in dense order as `rrf` inserts them (ties keep that order)."""
+        dense_rank = np.argsort(-dense, kind="stable")
+        lexical_rank = np.argsort(-lexical, kind="stable")
+        lexical_rank = lexical_rank[lexical[lexical_rank] > 0]
+        n = len(dense)
+        dense_part, lexical_part = np.zeros(n), np.zeros(n)
+        dense_part[dense_rank] = DENSE_WEIGHT / (self.rrf_k + np.arange(1, n + 1))
+        lexical_part[lexical_rank] = 1.0 / (self.rrf_k + np.arange(1, len(lexical_rank) + 1))
+        total = dense_part + lexical_part  # a chunk without a lexical score adds nothing, as in `rrf`
+        return dict(zip(dense_rank.tolist(), total[dense_rank].tolist()))
+
     def retrieve(self, query: str, *, k: int = 8, tokens: Sequence[str] | None = None) -> RetrievalResult:
         """Top-k chunks for a query; `tokens` overrides the BM25 query terms (e.g. expanded)."""
         n = len(self.chunks)
@@ -85,9 +99,7 @@ class HybridRetriever:
         elif self.mode == "bm25":
             fused = {i: float(lexical[i]) for i in range(n)}
         else:
-            dense_rank = list(np.argsort(-dense, kind="stable"))
-            lexical_rank = [i for i in np.argsort(-lexical, kind="stable") if lexical[i] > 0]
-            fused = rrf([dense_rank, lexical_rank], k=self.rrf_k, weights=[DENSE_WEIGHT, 1.0])
+            fused = self._fused(dense, lexical)
         order = sorted(fused, key=lambda i: -fused[i])[:k]
         hits = tuple(Retrieved(self.chunks[i], fused[i], float(dense[i]), float(lexical[i])) for i in order)
         return RetrievalResult(hits, float(dense.max(initial=0.0)), float(lexical.max(initial=0.0)),

@@ -69,8 +69,13 @@ class LinearModel:
 
 def columns(names: Sequence[str], wanted: Sequence[str]) -> list[int]:
     """Indices of ``wanted`` among ``names``."""
+    return list(_columns(tuple(names), tuple(wanted)))
+
+
+@lru_cache(maxsize=64)
+def _columns(names: tuple[str, ...], wanted: tuple[str, ...]) -> tuple[int, ...]:
     index = {n: i for i, n in enumerate(names)}
-    return [index[n] for n in wanted]
+    return tuple(index[n] for n in wanted)
 
 
 LEXICAL = "lexical/"  # prefix of the models fitted without the dense (embedding) features, for BM25-only runs

@@ -21,15 +21,34 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from functools import lru_cache
+from typing import Callable
 
 from pypinyin import lazy_pinyin  # pinyin of Chinese characters, with phrase-aware readings
+from pypinyin.core import Pinyin
 
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 SIZES = (4, 3, 2)
+_PINYIN = Pinyin()  # for its segmentation, the one lazy_pinyin reads a run with
+
+
+@lru_cache(maxsize=65536)
+def _word_pinyin(word: str) -> tuple[str, ...]:
+    return tuple(lazy_pinyin(word))
+
+
+def _run_pinyin(run: str) -> list[str]:
+    """``lazy_pinyin(run)``, word by word: pypinyin reads a run as the words its own segmentation
+    (`Pinyin.seg`) cuts, each word alone (a word it cuts is cut the same when read alone), so each word's
+    syllables are worked out once and kept: a question's words are mostly the report's, read at load.
+
+    >>> _run_pinyin("专利侵权纠纷") == lazy_pinyin("专利侵权纠纷")
+    True
+    """
+    return [s for word in _PINYIN.seg(run) for s in _word_pinyin(word)]
 
 
 def _pinyin(run: str) -> list[str]:
-    syllables = lazy_pinyin(run)
+    syllables = _run_pinyin(run)
     syllables = syllables if len(syllables) == len(run) else [lazy_pinyin(ch)[0] for ch in run]
     return [_fuzzy(s) for s in syllables]
 
@@ -47,22 +66,25 @@ def _fuzzy(syllable: str) -> str:
     return syllable[:-1] if syllable.endswith("ng") else syllable
 
 
-def _places(run: str, report: str = "") -> set[int]:
-    """Positions of ``run`` inside place names or words of the shared vocabulary (批捕, 文旅局), and,
-    with ``report``, words the report itself writes (行动 in 行动罚了): the user meant those words."""
+def _places(run: str, writes: Callable[[str], bool] = lambda word: False) -> tuple[set[int], set[int]]:
+    """(kept, written): the positions of ``run`` inside place names or words of the shared vocabulary (批捕,
+    文旅局), and those together with the words the report writes (``writes``; 行动 in 行动罚了): the user
+    meant those words."""
     from qa.lexical import pos_tags, vocabulary_words
 
     known = vocabulary_words()
-    positions, at = set(), 0
+    kept, written, at = set(), set(), 0
     for word, flag in pos_tags(run):
-        if flag == "ns" or word in known or (len(word) > 1 and word in report):
-            positions.update(range(at, at + len(word)))
+        if flag == "ns" or word in known:
+            kept.update(range(at, at + len(word)))
+        elif len(word) > 1 and writes(word):
+            written.update(range(at, at + len(word)))
         at += len(word)
     # 百分之多少, 是不是: the question's own words, not the report's. The lookahead tries every start and
     # takes the longest phrase there, so overlapping phrases are all covered.
     for m in _question_phrases().finditer(run):
-        positions.update(range(m.start(), m.end(1)))
-    return positions
+        kept.update(range(m.start(), m.end(1)))
+    return kept, kept | written
 
 
 @lru_cache(maxsize=1)
@@ -103,16 +125,23 @@ class SpellFixer:
                     gram = run[i:i + n]
                     bucket = self.index[tuple(sounds[i:i + n])]
                     bucket[gram] = bucket.get(gram, 0) + 1
+        # Every stretch of 2–4 Chinese characters the report writes: a stretch of Chinese characters is in
+        # the report text exactly when it is one of these (looked up, not searched for in the whole text).
+        self.grams = frozenset(gram for bucket in self.index.values() for gram in bucket)
+
+    def _writes(self, word: str) -> bool:
+        """Whether the report writes ``word`` (Chinese characters)."""
+        return word in self.grams if 2 <= len(word) <= 4 else word in self.text
 
     def _fit(self, text: str) -> int:
-        """How many adjacent character pairs of ``text`` the report writes."""
-        return sum(text[i:i + 2] in self.text for i in range(len(text) - 1))
+        """How many adjacent character pairs of ``text`` (Chinese characters) the report writes."""
+        return sum(text[i:i + 2] in self.grams for i in range(len(text) - 1))
 
     def _candidate(self, run: str, i: int, n: int, sounds: list[str], kept: frozenset[int] = frozenset()) -> str | None:
         """The report's spelling of run[i:i+n], changing one character that is not part of a ``kept``
         word (a place, a vocabulary word): 专力侵权 -> 专利侵权 keeps 侵权 and mends 力."""
         gram = run[i:i + n]
-        if gram in self.text or (n == 2 and gram in _dictionary()):
+        if gram in self.grams or (n == 2 and gram in _dictionary()):
             return None
         found = self.index.get(tuple(sounds[i:i + n]))
         if not found:
@@ -132,8 +161,7 @@ class SpellFixer:
             run, sounds, i = m.group(), _pinyin(m.group()), 0
             # Never respelt: places and vocabulary words; and, in a two-character window, a word the
             # report writes (行动罚了 is not 行动发了), while a longer window may mend one (检查机关).
-            kept = frozenset(_places(run))
-            written = frozenset(_places(run, self.text))
+            kept, written = map(frozenset, _places(run, self._writes))
             fixed = []
             while i < len(run):
                 for n in SIZES:

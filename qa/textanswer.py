@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from qa.layout import CLAUSE_BREAK
 from qa.lexical import pos_tags
@@ -29,20 +30,30 @@ _HEAD_FLAGS = ("n", "vn", "s", "j", "l")  # jieba tags of a noun that can head t
 
 def shape_features(reading: Reading, sentence: str) -> dict[str, float]:
     """Whether a sentence has the shape of the answer asked for (a date, a name, a list)."""
-    has_date = bool(_DATE.search(sentence))
-    has_title = bool(_TITLE.search(sentence))
-    has_list = "、" in sentence
-    head = asked_head(reading)
+    has_date, has_title, has_list = _marks(sentence)
+    head = _head(reading.text)
     fit = {"date": has_date, "list": has_list or has_title,
            "name": has_title or bool(head and head in sentence)}.get(reading.asked, False)
     return {"has_date": float(has_date), "has_title": float(has_title), "has_list": float(has_list),
             "shape_fit": float(fit)}
 
 
+@lru_cache(maxsize=8192)
+def _marks(sentence: str) -> tuple[bool, bool, bool]:
+    """Whether a sentence writes a date, a title and a list (kept: a report's sentences are scored for
+    every text question)."""
+    return bool(_DATE.search(sentence)), bool(_TITLE.search(sentence)), "、" in sentence
+
+
 def asked_head(reading: Reading) -> str:
     """The noun right after the question word: 哪个口岸 -> 口岸, 什么文件 -> 文件, 哪个部门 -> 部门."""
+    return _head(reading.text)
+
+
+@lru_cache(maxsize=1024)
+def _head(text: str) -> str:
     words = [w for g in ("name", "list") for w in vocabulary().asked_cues[g]]
-    m = re.search(f"(?:{alternation(words)})(?:个|家|位|项|种|些|类|级)?([\u4e00-\u9fff]{{1,6}})", reading.text)
+    m = re.search(f"(?:{alternation(words)})(?:个|家|位|项|种|些|类|级)?([\u4e00-\u9fff]{{1,6}})", text)
     if not m:
         return ""
     tokens = pos_tags(m.group(1))

@@ -1,0 +1,53 @@
+"""What the answer path compares with a question, for each of a report's figures, as arrays.
+
+Built once per report (ReportView.figures): the hard conflicts (qa.candidates.fact_candidates) and
+the slot features (qa.figure_features) then compare a question with every candidate at once instead
+of reading each figure's fields in a Python loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qa.candidates import leading_number, written_class
+
+
+def _flags(values) -> np.ndarray:
+    return np.fromiter((bool(v) for v in values), dtype=bool)
+
+
+def _naming(action_lists, size: int) -> dict[str, np.ndarray]:
+    """Per action: which figures' lists name it."""
+    out: dict[str, np.ndarray] = {}
+    for i, names in enumerate(action_lists):
+        for name in set(names):
+            out.setdefault(name, np.zeros(size, dtype=bool))[i] = True
+    return out
+
+
+class FigureArrays:
+    """Per figure (index into view.facts): year, unit class, actions, leading number, change and scope."""
+
+    def __init__(self, view) -> None:
+        facts, n = view.facts, len(view.facts)
+        self.years = np.array([f.year if f.year is not None else -1 for f in facts], dtype=np.int64)
+        self.dated = _flags(f.year is not None for f in facts)
+        self.rank = _flags(f.kind == "rank" for f in facts)
+        self.classes = np.array([written_class(f.unit, f.kind) for f in facts], dtype=object)
+        self.numbers = np.array([leading_number(f.figure_text) for f in facts], dtype=object)
+        self.acting = _flags(view.fact_actions)  # the figure's own words name an action
+        self.own_actions = _naming(view.fact_actions, n)
+        self.actions = _naming([(*a, *c) for a, c in zip(view.fact_actions, view.clause_actions)], n)
+        self.delta = _flags(view.layout.is_delta)
+        self.comparison = _flags(f.comparison for f in facts)
+        self.start = _flags(f.role == "from" for f in facts)  # 从874.6亿元增加到1112.4亿元: the starting figure
+        self.part = _flags(f.scope == "part" for f in facts)
+        self.sentence = np.array(view.fact_sentence, dtype=np.int64)
+
+    def naming_any(self, table: dict[str, np.ndarray], names) -> np.ndarray:
+        """Which figures' actions (``table``: own_actions or actions) include one of ``names``."""
+        out = np.zeros(len(self.years), dtype=bool)
+        for name in names:
+            if name in table:
+                out |= table[name]
+        return out
