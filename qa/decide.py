@@ -133,7 +133,12 @@ class Decider:
         prepared = prepare(reading, self.view)
         if prepared.reason:
             return Decision("refuse", reason=prepared.reason)
-        return self._figures(reading, retrieved, prepared) if prepared.figures else self._sentence(reading, retrieved)
+        if not prepared.figures:
+            return self._sentence(reading, retrieved)
+        decision = self._figures(reading, retrieved, prepared)
+        if prepared.tentative and decision.mode == "refuse":
+            return self._sentence(reading, retrieved)
+        return decision
 
     def _sentence(self, reading: Reading, retrieved: RetrievalResult) -> Decision:
         from qa.textanswer import short_answer

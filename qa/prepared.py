@@ -51,6 +51,7 @@ class Prepared:
     reason: str = ""
     figures: bool = False
     parts: tuple[PartWork, ...] = ()
+    tentative: bool = False  # figures only if one is sure enough, else a sentence (a question with no question word)
 
 
 def prepare(reading: Reading, view: ReportView) -> Prepared:
@@ -58,8 +59,16 @@ def prepare(reading: Reading, view: ReportView) -> Prepared:
     if reason:
         return Prepared(reason)
     if not wants_figure(reading):
+        if may_want_figure(reading):
+            return Prepared("", True, (PartWork.of(reading, view),), tentative=True)
         return Prepared()
     return Prepared("", True, tuple(PartWork.of(p, view) for p in reading.parts or (reading,)))
+
+
+def may_want_figure(reading: Reading) -> bool:
+    """A question with no question word at all (制造业质量竞争力指数？, 高标准农田建设任务？) names a measure:
+    answered with its figure when one is sure enough, else with a sentence."""
+    return not reading.cues and reading.operation == "value" and not reading.parts and reading.asked == "text"
 
 
 def wants_figure(reading: Reading) -> bool:

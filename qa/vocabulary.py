@@ -216,10 +216,16 @@ class Vocabulary:
     def operation_cues(self) -> dict[str, tuple[str, ...]]:
         return self._groups("operation")
 
+    @cached_property
+    def _cue_masks(self):
+        """Names that hold a cue phrase but ask nothing (高价值), as one pattern (None if there are none)."""
+        words = self.tables["cues"].get("cue_masks", {}).get("words", [])
+        return re.compile(alternation(sorted(words, key=len, reverse=True))) if words else None
+
     def cue_groups(self, text: str, table: str = "asked") -> tuple[str, ...]:
         """Cue groups whose phrases occur in ``text``, in the table's priority order."""
         groups = self.asked_cues if table == "asked" else self.operation_cues
-        lowered = text.lower()
+        lowered = self._cue_masks.sub(" ", text.lower()) if self._cue_masks else text.lower()
         order = self.tables["cues"][table]["priority"]
         return tuple(name for name in order if any(c in lowered for c in groups.get(name, ())))
 

@@ -33,3 +33,21 @@ def test_a_change_the_report_states_is_not_recomputed(model_free_engine):
     answer = model_free_engine.ask("比上年多了多少？", history)
     assert answer.computed is None  # 净增2.1件 as written (or a refusal), never 24.4件 − 2.1件 = 22.3件
     assert "22.3" not in answer.answer
+
+
+def test_a_question_with_no_question_word_gets_the_figure_it_names(model_free_engine):
+    # 每万人口发明专利拥有量？ names a measure: its figure, not only the sentence that holds it.
+    answer = model_free_engine.ask("全市每万人口发明专利拥有量？")
+    assert [f.text for f in answer.figures] == ["24.4件"]
+
+
+def test_a_question_with_no_question_word_and_no_sure_figure_gets_a_sentence():
+    from types import SimpleNamespace
+
+    from qa.prepared import may_want_figure
+    from qa.reader import read
+
+    assert may_want_figure(read("全市每万人口发明专利拥有量？"))
+    assert not may_want_figure(read("全市每万人口发明专利拥有量是多少？"))  # a figure question already
+    assert not may_want_figure(read("知识产权保护中心是怎么建的？"))  # asks for a text
+    assert not may_want_figure(SimpleNamespace(cues=(), operation="compare", parts=(), asked="text"))

@@ -69,3 +69,10 @@ def test_no_word_list_left_in_the_answer_path():
 
 def test_alternation_tries_longest_first():
     assert alternation(["人", "人次", "件"]).split("|")[0] == "人次"
+
+
+def test_a_name_holding_a_cue_phrase_asks_nothing():
+    v = vocabulary()
+    assert "money" not in v.cue_groups("每万人口高价值发明专利拥有量是多少？")  # 高价值 names patents, not money
+    assert "money" in v.cue_groups("涉案价值多少？")  # 价值 on its own still asks for a sum
+    assert v.cue_groups("规模以上工业增加值") == ()  # 规模以上 names a class of firms, not a size
