@@ -32,7 +32,7 @@ from qa.changes import change_roles, direction, starts_change, strip_change
 from qa.links import link_bases
 from qa.lists import distributed_items, enumerated_item
 from qa.numbers import Quantity, find_quantities
-from qa.periods import heading_year, passage_times, plan_heading, report_year, time_of
+from qa.periods import heading_year, opening_year, passage_times, plan_heading, report_year, time_of
 from qa.scopes import mark_scopes
 from qa.tables import table_cells
 from qa.subjects import (
@@ -113,14 +113,19 @@ def extract_facts(document: Document) -> list[Fact]:
     # `outer`: the year of the last heading line ("2021年工作回顾" dates the paragraphs and numbered sections
     # under it, up to the next such line; “十五五”时期的主要目标任务 ends it); a section's title dates only
     # its own section (一、2025年和“十四五”时期工作回顾).
+    # A section whose title gives no year takes the year its first paragraph opens with (一、工作回顾 then
+    # 2025年是…收官之年 in a report headed 2026年政府工作报告).
     year = outer = default_year
-    section = None
+    section, opening = None, False
     for passage in document.passages:
         if passage.section != section:
             title = passage.section_title
             section, year = passage.section, heading_year(title) or (default_year if plan_heading(title) else outer)
+            opening = not heading_year(title) and not plan_heading(title)
         if heading_year(passage.text) or plan_heading(passage.text):
             year = outer = heading_year(passage.text) or default_year
+        elif opening and passage.text != title:
+            year, opening = opening_year(passage.text) or year, False
         paragraph = _passage_drafts(passage, year, len(drafts))
         for d in paragraph:
             if d.start in cells:  # a table's cell: its row and column, the title's date

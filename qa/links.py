@@ -16,6 +16,9 @@ Drafts are `qa.facts` rows under construction: they expose ``id``, ``kind``, ``u
 >>> doc = parse_document("报告。\\n一、甲\\n批捕4346件7430人，同比分别上涨31.5%、24.3%。\\n", doc_id="d")
 >>> [(f.figure_text, f.base_fact_id) for f in extract_facts(doc)]
 [('4346件', None), ('7430人', None), ('31.5%', 'f001'), ('24.3%', 'f002')]
+>>> doc = parse_document("报告。\\n一、甲\\n新增经营主体2.68万户，进口货值、入境游客分别增长38.9%、64%。\\n", doc_id="d")
+>>> [(f.figure_text, f.base_fact_id) for f in extract_facts(doc)]
+[('2.68万户', None), ('38.9%', None), ('64%', None)]
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ def link_bases(drafts: list) -> None:
         elif d.item is not None:
             used = taken.setdefault(d.group, set())
             base = _match_item(d.item, cands, used)
+            if base is None:  # 免签入境游客…分别增长64%: a thing of its own, not a measure of a figure before
+                continue
             used.add(base.id)
         elif d.kind == "growth_rate":
             base = cands[-1]
@@ -75,13 +80,24 @@ def _measured(d, cands: list):
     return (fitting[0], measure) if fitting else None
 
 
+def _is_measure(item: str) -> bool:
+    """Whether a list item is a measure of something named before it (批次, 数量, 涉案金额), which the
+    next figure gives, rather than a thing of its own (免签入境游客)."""
+    v = vocabulary()
+    measures = [*v.units("count_nouns"), *v.extraction("measure_nouns"), *GENERIC_NOUNS, *v.measure_words]
+    return len(item) <= 2 or any(item.endswith(m) for m in measures if len(m) > 1)
+
+
 def _match_item(item: str, cands: list, used: set[str]):
-    """Best candidate for one item of a 分别 list: shared words first, else the next count."""
+    """Best candidate for one item of a 分别 list: shared words first, else the next count when the item is
+    a measure (None when it names a thing of its own)."""
     free = [c for c in cands if c.id not in used]
     scored = [(len(bigrams(item) & bigrams(c.subject)), c) for c in free]
     best = max(scored, key=lambda t: t[0], default=(0, None))
     if best[0] > 0:
         return best[1]
+    if not _is_measure(item):
+        return None
     last = max((i for i, c in enumerate(cands) if c.id in used), default=-1)
     money_words = vocabulary().extraction("money_context")
     wants_money = any(w in item for w in money_words)

@@ -16,6 +16,8 @@
 >>> found = distributed_items(text, 14, find_quantities(text)[2:])
 >>> found.items, found.comparison
 ({20: None, 25: None}, '同比增长')
+>>> _items("城镇、农村居民人均可支配收入"), _items("国家级、省级创新平台")
+(['城镇居民人均可支配收入', '农村居民人均可支配收入'], ['国家级创新平台', '省级创新平台'])
 >>> _items("扣留批次和数量在非货运渠道执法的占比")
 ['扣留批次在非货运渠道执法的占比', '扣留数量在非货运渠道执法的占比']
 >>> enumerated_item("其次是商标"), enumerated_item("登记量最多的是美术作品"), enumerated_item("同时加强执法")
@@ -98,10 +100,18 @@ def _items(phrase: str) -> list[str]:
     if cut is not None:  # 批次和数量在非货运渠道执法的占比: the words from 在 on are said of every item
         tail = "".join(w for w, _ in last[cut:])
         return [s if s.endswith(tail) else s + tail for s in items[:-1]] + [items[-1]]
-    head = last[-1][0]
-    if len(last) > 1 and not is_verb_only(head):  # the head noun written once, after the last item
-        items = [s + head if len(t) == len(last) - 1 and not s.endswith(head) else s
-                 for s, t in zip(items[:-1], tags[:-1])] + [items[-1]]
+    head, rest = last[-1][0], "".join(w for w, _ in last[1:])  # rest: what the last item says after its first word
+    if len(last) > 1 and not is_verb_only(rest):  # a head written once, after the last item
+
+        def whole(item: str, words: list) -> str:
+            if item.endswith(head):
+                return item
+            if len(words) == 1:  # a one-word peer of the last item's first word: 国家级、省级创新平台
+                # …or of as many characters of it as the item has (农村居民 is one jieba word): 城镇、农村居民…
+                return item + (rest if len(last[0][0]) <= len(item) else items[-1][len(item):])
+            return item + head if len(words) == len(last) - 1 and not is_verb_only(head) else item  # 版权案件
+
+        items = [whole(s, t) for s, t in zip(items[:-1], tags[:-1])] + [items[-1]]
     return items
 
 

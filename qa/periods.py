@@ -98,6 +98,19 @@ def heading_year(text: str) -> int | None:
     return years[0].year
 
 
+def opening_year(text: str) -> int | None:
+    """The year a section's first paragraph opens with (2025年是“十四五”收官之年, 2025年，全省…): in a work
+    report given in 2026 it dates the review that follows, paragraph by paragraph, up to the next section.
+
+    >>> [opening_year(t) for t in ("2025年是收官之年。", "2025年，全省增长5%。", "2025年1月发布。", "全省2025年增长5%。")]
+    [2025, 2025, None, None]
+    """
+    years = [y for y in find_years(text) if not y.is_base]
+    if not years or years[0].start != 0 or text[years[0].end:years[0].end + 1] not in vocabulary().extraction("opening_year_after"):
+        return None
+    return years[0].year
+
+
 def plan_heading(text: str) -> bool:
     """Whether a line is a heading naming a five-year plan (“十五五”时期的主要目标任务): it ends what the
     heading before it dated, whether or not it dates what follows."""

@@ -117,6 +117,8 @@ def numerals_to_digits(text: str) -> str:
     measures = alternation(vocabulary().measure_words + ("万", "亿"))
 
     def convert(m: re.Match) -> str:
+        if m.group(1) == "零":  # 零部件, 零件: a lone 零 before a measure word is part of a word, not a quantity
+            return m.group(0)
         try:
             return str(cn2an.cn2an(m.group(1), "smart")) + m.group(2)
         except (ValueError, KeyError, IndexError):  # not a well-formed numeral: keep it as written

@@ -331,5 +331,12 @@ def test_a_heading_reviewing_a_five_year_plan_dates_it_by_the_plans_last_year():
     assert years["13697.5亿元"] == 2025 and years["2.5%"] != 2025
 
 
+def test_a_section_without_a_year_takes_the_year_its_first_paragraph_opens_with():
+    # was: 一、工作回顾 under 2026年政府工作报告 dated every paragraph after 2025年是收官之年 2026
+    text = ("2026年吉林省政府工作报告\n一、工作回顾\n2025年是收官之年，地区生产总值增长5%。\n一是稳增长，工业增加值增长6%。\n"
+            "二、2026年工作安排\n今年预期地区生产总值增长5%左右。\n三、改革\n全省开展改革试点12个。\n")
+    assert _years(text) == [("5%", 2025), ("6%", 2025), ("5%", 2026), ("12个", 2026)]
+
+
 def test_a_numeric_date_is_no_figure():
     assert rows("时间：2026-02-03，全市新增企业1200家。") == [("1200家",)]

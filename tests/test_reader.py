@@ -72,6 +72,8 @@ def test_years_places_and_relative_years():
 def test_numerals_become_digits_only_as_quantities():
     assert numerals_to_digits("抓了三十余人，排第六，十三五规划") == "抓了30余人，排第6，十三五规划"
     assert numerals_to_digits("哪一项更高") == "哪一项更高"
+    assert numerals_to_digits("汽车零部件出口增长多少") == "汽车零部件出口增长多少"  # was 汽车0部件: 零 before 部
+    assert numerals_to_digits("一百零五件") == "105件"
 
 
 def test_parts_share_a_subject_in_several_asks_but_not_in_contrasts():
