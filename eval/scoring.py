@@ -141,10 +141,26 @@ def split_gold(gold: Sequence[str]) -> list[str]:
     return out
 
 
+def _cited_operands(answer: Any) -> list[str]:
+    """The cited figures a computed difference or sum was worked out from ([] for any other answer)."""
+    computed = _get(answer, "computed")
+    if not computed or _get(computed, "operation") not in ("difference", "sum"):
+        return []
+    return [f if isinstance(f, str) else _get(f, "text", "") for f in _get(answer, "figures", ()) or ()]
+
+
 def score_figures(gold: Sequence[str], answer: Any) -> tuple[bool, tuple[str, ...]]:
-    """Figure accuracy for one answer: (ok, reasons it is not)."""
+    """Figure accuracy for one answer: (ok, reasons it is not).
+
+    A gold list of two or more figures for an arithmetic question names the report's figures the result
+    comes from (as the writing brief asks: "list both figures of the report"), so a difference or sum
+    computed from exactly those figures, and from no other, matches it.
+    """
     gold = split_gold(gold)
     figures = _figure_texts(answer)
+    operands = _cited_operands(answer)
+    if len(gold) >= 2 and len(operands) == len(gold) and len(_max_matching(gold, operands)) == len(gold):
+        figures = operands
     reasons = []
     if len(figures) > len(gold) + MAX_EXTRA_FIGURES:
         reasons.append(

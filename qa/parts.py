@@ -102,7 +102,7 @@ def _several_asks(text: str, asks: list[re.Match]) -> list[str]:
     v = vocabulary()
     measure = re.compile(f"(?:{alternation(v.ask_words)})(?:万|亿)?(?:{alternation(v.measure_words)})?")
     parts, start = [], 0
-    stop = re.compile("[，,；;？?。！!]")
+    stop = re.compile(r"[，,；;？?。！!\s]")  # a space typed between two asks divides them too
     for ask, following in zip(asks, asks[1:]):
         m = measure.match(text, ask.start())
         cut = m.end() if m else ask.end()
@@ -143,6 +143,8 @@ def _joined_items(text: str) -> list[str] | None:
     """A comparison, difference or sum over joined things: each thing with the rest of the question."""
     v = vocabulary()
     groups = set(v.cue_groups(text, "operation")) - {"yesno"}
+    if any(w in text for w in v.operation_cues["sum_of_parts"]):  # 专利和商标的总数: a sum if two things are joined
+        groups.add("sum_of_parts")
     comparative = v.tables["cues"]["comparative"]
     ends_comparative = re.search(f"(?:{alternation(comparative['more'] + comparative['less'])})(?:一些|些)?[呢吗？?。!！]*$", text)
     which = v.tables["cues"]["which"]["words"]

@@ -305,7 +305,11 @@ def find_operation(text: str, n_parts: int) -> str:
         return extreme
     if "difference" in groups:  # with fewer than two parts, the other figures come from the last answer
         return "difference"
-    if "sum" in groups and n_parts != 1:
+    # 总数/总量 add up joined things (专利和商标的总数) or a list's items (获奖总数); they name a rank's or a
+    # yes/no question's thing (登记总量排第几, 总量是否进入前三)
+    totals = any(w in lowered for w in v.tables["cues"]["operation"]["sum_of_parts"])
+    amount = "yesno" not in groups and not {"rank", "ratio", "growth", "percent"} & set(v.cue_groups(text))
+    if ("sum" in groups and n_parts != 1) or (totals and (n_parts >= 2 or (n_parts == 0 and amount))):
         return "sum"
     if "yesno" not in groups:
         return "value"
@@ -446,10 +450,12 @@ def _share_context(parts: tuple[Reading, ...], whole: Reading, shape: str) -> tu
         vague = (p.asked in ("name", "text", "count") and not p.measure and shape != "asks"
                  and whole.asked not in own_cues and not _counts_explicitly(p))
         carry = shape == "asks" and bool(before)
+        # …but an ask that names a thing of its own (立案多少件？罚没款多少？) keeps no action of the others
+        acts = carry and not _names_own_thing(p)
         shared.append(replace(
             p, actors=p.actors or actors,
-            actions=p.actions or (tuple(a for q in before for a in q.actions) if carry else ()),
-            action_words=p.action_words or (tuple(w for q in before for w in q.action_words) if carry else ()),
+            actions=p.actions or (tuple(a for q in before for a in q.actions) if acts else ()),
+            action_words=p.action_words or (tuple(w for q in before for w in q.action_words) if acts else ()),
             inherited=tuple(dict.fromkeys(t for q in before for t in q.terms if t not in p.terms)) if carry else (),
             asked=whole.asked if vague and whole.asked not in ("name", "text") else p.asked,
             cues=tuple(dict.fromkeys((*p.cues, *whole.cues))) if vague else p.cues,
@@ -464,6 +470,14 @@ def _counts_explicitly(part: Reading) -> bool:
     """Whether a part asks for a count in words of its own (窝点数量, 案件总数), not just with 多少."""
     v = vocabulary()
     return part.asked == "count" and any(w in part.text for w in v.asked_cues["count"] if w not in v.ask_words)
+
+
+def _names_own_thing(part: Reading) -> bool:
+    """Whether a part names a thing of its own: a content word that is not itself a cue phrase or a filler
+    (罚没款多少 names 罚没款; 同比增长多少 names nothing)."""
+    v = vocabulary()
+    cues = {w for ws in v.asked_cues.values() for w in ws}
+    return any(t not in cues and t not in v.fillers for t in part.terms)
 
 
 def _cue_only(part: Reading) -> bool:

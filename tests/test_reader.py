@@ -160,3 +160,21 @@ def test_together_and_these_years_are_no_quantities():
 def test_the_second_thing_of_a_comparison_takes_the_words_it_leaves_out():
     reading = read("城镇居民人均可支配收入比农村居民高出多少元？")
     assert reading.operation == "difference" and "可支配收入" in reading.parts[1].text
+
+
+def test_a_total_of_one_thing_is_a_noun_and_of_joined_things_a_sum():
+    # was: 总量 made every question a sum, so 登记总量排第几 after 21.3万件 answered 21.3万件
+    assert read("作品著作权登记总量在全国排第几？").operation == "value"
+    assert read("作品著作权登记总量是否进入全国前三？").operation == "yesno"
+    joined = read("专利和商标的总数是多少？")
+    assert joined.operation == "sum" and len(joined.parts) == 2
+
+
+def test_an_ask_naming_a_thing_of_its_own_keeps_no_action_of_the_ask_before():
+    # was: 罚没款多少 carried 立案 from the ask before it, and the fine (no 立案) was excluded
+    first, fine = read("市场监管机构办结商标侵权案件立案多少件？罚没款多少？").parts
+    assert "立案" in first.actions and fine.actions == ()
+    assert read("全市法院审结多少件，同比增长多少？").parts[1].actions == ("结案",)  # names nothing: carries it
+    # a space typed between two asks divides them (was: 同比 went with the first ask, which became a growth rate)
+    count, rate = read("全市有效专利达到多少件 同比增长多少").parts
+    assert count.asked == "count" and rate.asked == "growth"

@@ -91,6 +91,24 @@ def test_two_gold_figures_need_two_distinct_matches():
     assert score_figures(["30件", "30件"], answer("调处30件，结案30件", ["30件", "30件"]))[0]
 
 
+def test_a_result_computed_from_exactly_the_gold_figures_matches_them():
+    from dataclasses import replace
+
+    from qa.answering import Computed
+
+    computed = replace(answer("259件（计算得出）\n计算得出：9079件 − 8820件 = 259件", ["9079件", "8820件"]),
+                       computed=Computed("difference", "259件", "9079件 − 8820件 = 259件", ("f1", "f2")))
+    assert score_figures(["259件"], computed)[0]  # the result itself, as before
+    assert score_figures(["9079件", "8820件"], computed)[0]  # the gold names the two figures it comes from
+    assert not score_figures(["9079件", "2336件"], computed)[0]  # another operand: wrong
+    assert not score_figures(["9079件"], computed)[0]  # one gold figure is a value, not operands
+    three = replace(answer("14项（计算得出）", ["1项", "10项", "3项"]),
+                    computed=Computed("sum", "14项", "1项 + 10项 + 3项 = 14项", ("f1", "f2", "f3")))
+    assert not score_figures(["1项", "3项"], three)[0]  # an operand the gold does not name: wrong
+    plain = answer("9079件、8820件", ["9079件", "8820件"])  # not computed: the figures as given
+    assert score_figures(["9079件", "8820件"], plain)[0]
+
+
 def test_gold_figure_must_be_in_answer_text():
     ok, reasons = score_figures(["564名"], answer("见引文。", ["564名"]))
     assert not ok and reasons == ("figure '564名' not in answer text",)
