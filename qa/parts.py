@@ -146,7 +146,7 @@ def _joined_items(text: str) -> list[str] | None:
     if any(w in text for w in v.operation_cues["sum_of_parts"]):  # 专利和商标的总数: a sum if two things are joined
         groups.add("sum_of_parts")
     comparative = v.tables["cues"]["comparative"]
-    ends_comparative = re.search(f"(?:{alternation(comparative['more'] + comparative['less'])})(?:一些|些)?[呢吗？?。!！]*$", text)
+    ends_comparative = re.search(f"(?:{alternation(comparative['more'] + comparative['less'])})(?:一些|些)?[呢吗啊呀吧？?。!！]*$", text)
     which = v.tables["cues"]["which"]["words"]
     if not groups and not (re.search(alternation(which), text) and ends_comparative):
         return None

@@ -296,13 +296,17 @@ def find_operation(text: str, n_parts: int) -> str:
     lowered = text.lower()
     comparative = v.tables["cues"]["comparative"]
     ends_comparative = re.search(f"(?:{alternation(comparative['more'] + comparative['less'])})"
-                                 f"(?:{alternation(comparative['tails'])})?[呢吗？?。!！]*$", lowered)
+                                 f"(?:{alternation(comparative['tails'])})?[呢吗啊呀吧？?。!！]*$", lowered)
     which = alternation(v.tables["cues"]["which"]["words"])
     if n_parts >= 2 and ("compare" in groups or (re.search(which, lowered) and ends_comparative)):
         return "compare"
     extreme = superlative(lowered)
     if extreme and n_parts < 2:
         return extreme
+    if ends_comparative and ("compare" in groups or re.search(which, lowered)):
+        # 网上巡查和跑到现场去查，哪个次数多一些: a comparison whose two things were not found apart is
+        # still a comparison (refused for want of a second figure), never the value of one of them
+        return "compare"
     if "difference" in groups:  # with fewer than two parts, the other figures come from the last answer
         return "difference"
     # 总数/总量 add up joined things (专利和商标的总数) or a list's items (获奖总数); they name a rank's or a

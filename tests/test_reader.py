@@ -178,3 +178,11 @@ def test_an_ask_naming_a_thing_of_its_own_keeps_no_action_of_the_ask_before():
     # a space typed between two asks divides them (was: 同比 went with the first ask, which became a growth rate)
     count, rate = read("全市有效专利达到多少件 同比增长多少").parts
     assert count.asked == "count" and rate.asked == "growth"
+
+
+def test_a_comparison_stays_a_comparison_even_when_its_two_things_are_not_found_apart():
+    # was: 哪个次数多一些啊 with the two things unsplit (啊 after the comparative) was the value of one of them
+    joined = read("剑网行动里，在网上巡查和跑到现场去查，哪个次数多一些啊？")
+    assert joined.operation == "compare" and len(joined.parts) == 2
+    assert read("哪个部门的次数多一些啊？").operation == "compare"  # one thing: refused later, never one value
+    assert read("哪个区获得了中央财政专项资金？").operation == "value"  # a which-question without a comparative
