@@ -61,14 +61,13 @@ def _figure_texts(answer: Any) -> list[str]:
     are its cited sources, not answers), else the cited figures."""
     computed = _get(answer, "computed")
     result = _get(computed, "text", "") if computed else ""
-    if result:
-        return [result]
-    texts = []
-    for figure in _get(answer, "figures", ()) or ():
-        text = figure if isinstance(figure, str) else _get(figure, "text", "")
-        if text:
-            texts.append(text)
-    return texts
+    return [result] if result else _cited_figures(answer)
+
+
+def _cited_figures(answer: Any) -> list[str]:
+    """The texts of an answer's cited figures (strings or objects alike)."""
+    texts = (f if isinstance(f, str) else _get(f, "text", "") for f in _get(answer, "figures", ()) or ())
+    return [t for t in texts if t]
 
 
 def citation_texts(answer: Any, top_k: int = CITATION_TOP_K) -> list[str]:
@@ -146,7 +145,7 @@ def _cited_operands(answer: Any) -> list[str]:
     computed = _get(answer, "computed")
     if not computed or _get(computed, "operation") not in ("difference", "sum"):
         return []
-    return [f if isinstance(f, str) else _get(f, "text", "") for f in _get(answer, "figures", ()) or ()]
+    return _cited_figures(answer)
 
 
 def score_figures(gold: Sequence[str], answer: Any) -> tuple[bool, tuple[str, ...]]:

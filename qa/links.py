@@ -80,12 +80,15 @@ def _measured(d, cands: list):
     return (fitting[0], measure) if fitting else None
 
 
+MEASURE_ITEM_CHARS = 2  # a list item this short is a measure (批次, 数量, 金额) whatever it is
+
+
 def _is_measure(item: str) -> bool:
     """Whether a list item is a measure of something named before it (批次, 数量, 涉案金额), which the
     next figure gives, rather than a thing of its own (免签入境游客)."""
     v = vocabulary()
     measures = [*v.units("count_nouns"), *v.extraction("measure_nouns"), *GENERIC_NOUNS, *v.measure_words]
-    return len(item) <= 2 or any(item.endswith(m) for m in measures if len(m) > 1)
+    return len(item) <= MEASURE_ITEM_CHARS or any(item.endswith(m) for m in measures if len(m) > 1)
 
 
 def _match_item(item: str, cands: list, used: set[str]):

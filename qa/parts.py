@@ -139,16 +139,30 @@ def _verb_start(words: str) -> int:
     return start
 
 
+@lru_cache(maxsize=1)
+def _comparative_end() -> re.Pattern:
+    words = vocabulary().tables["cues"]["comparative"]
+    return re.compile(f"(?:{alternation(words['more'] + words['less'])})(?:{alternation(words['tails'])})?"
+                      f"(?:{alternation(words['closers'])})*$")
+
+
+def ends_comparative(text: str) -> bool:
+    """Whether a question closes on a comparative word (谁的案子多, 哪个次数多一些啊？).
+
+    >>> ends_comparative("哪个次数多一些啊？"), ends_comparative("哪个更高"), ends_comparative("哪个区拿到资金")
+    (True, True, False)
+    """
+    return _comparative_end().search(text.lower()) is not None
+
+
 def _joined_items(text: str) -> list[str] | None:
     """A comparison, difference or sum over joined things: each thing with the rest of the question."""
     v = vocabulary()
     groups = set(v.cue_groups(text, "operation")) - {"yesno"}
     if any(w in text for w in v.operation_cues["sum_of_parts"]):  # 专利和商标的总数: a sum if two things are joined
         groups.add("sum_of_parts")
-    comparative = v.tables["cues"]["comparative"]
-    ends_comparative = re.search(f"(?:{alternation(comparative['more'] + comparative['less'])})(?:一些|些)?[呢吗啊呀吧？?。!！]*$", text)
     which = v.tables["cues"]["which"]["words"]
-    if not groups and not (re.search(alternation(which), text) and ends_comparative):
+    if not groups and not (re.search(alternation(which), text) and ends_comparative(text)):
         return None
     words = list(which) + [c for g in groups for c in v.operation_cues[g]]
     cue = re.search(alternation(words), text)

@@ -24,7 +24,7 @@ import cn2an
 from qa.lexical import tokenize
 from qa.months import month_span
 from qa.numbers import find_years
-from qa.parts import split_shaped
+from qa.parts import ends_comparative, split_shaped
 from qa.tagging import block_tags
 from qa.vocabulary import alternation, vocabulary
 
@@ -294,16 +294,14 @@ def find_operation(text: str, n_parts: int) -> str:
     v = vocabulary()
     groups = v.cue_groups(text, "operation")
     lowered = text.lower()
-    comparative = v.tables["cues"]["comparative"]
-    ends_comparative = re.search(f"(?:{alternation(comparative['more'] + comparative['less'])})"
-                                 f"(?:{alternation(comparative['tails'])})?[呢吗啊呀吧？?。!！]*$", lowered)
+    comparative = ends_comparative(lowered)
     which = alternation(v.tables["cues"]["which"]["words"])
-    if n_parts >= 2 and ("compare" in groups or (re.search(which, lowered) and ends_comparative)):
+    if n_parts >= 2 and ("compare" in groups or (re.search(which, lowered) and comparative)):
         return "compare"
     extreme = superlative(lowered)
     if extreme and n_parts < 2:
         return extreme
-    if ends_comparative and ("compare" in groups or re.search(which, lowered)):
+    if comparative and ("compare" in groups or re.search(which, lowered)):
         # 网上巡查和跑到现场去查，哪个次数多一些: a comparison whose two things were not found apart is
         # still a comparison (refused for want of a second figure), never the value of one of them
         return "compare"
@@ -311,9 +309,8 @@ def find_operation(text: str, n_parts: int) -> str:
         return "difference"
     # 总数/总量 add up joined things (专利和商标的总数) or a list's items (获奖总数); they name a rank's or a
     # yes/no question's thing (登记总量排第几, 总量是否进入前三)
-    totals = any(w in lowered for w in v.tables["cues"]["operation"]["sum_of_parts"])
-    amount = "yesno" not in groups and not {"rank", "ratio", "growth", "percent"} & set(v.cue_groups(text))
-    if ("sum" in groups and n_parts != 1) or (totals and (n_parts >= 2 or (n_parts == 0 and amount))):
+    totals = any(w in lowered for w in v.operation_cues["sum_of_parts"])
+    if ("sum" in groups and n_parts != 1) or (totals and (n_parts >= 2 or (n_parts == 0 and _asks_amount(text, groups)))):
         return "sum"
     if "yesno" not in groups:
         return "value"
@@ -323,6 +320,12 @@ def find_operation(text: str, n_parts: int) -> str:
     # (规模以上企业的负债率有没有超过60%).
     asks_other = {"name", "list", "date"} & set(v.cue_groups(rest)) or any(w in rest for w in v.ask_words)
     return "value" if asks_other else "yesno"
+
+
+def _asks_amount(text: str, operation_groups: Sequence[str]) -> bool:
+    """Whether a question asks an amount (a count or a sum of money), not a rank, rate or yes/no."""
+    not_amounts = {"rank", "ratio", "growth", "percent"}
+    return "yesno" not in operation_groups and not not_amounts & set(vocabulary().cue_groups(text))
 
 
 def superlative(text: str) -> str:
@@ -479,9 +482,14 @@ def _counts_explicitly(part: Reading) -> bool:
 def _names_own_thing(part: Reading) -> bool:
     """Whether a part names a thing of its own: a content word that is not itself a cue phrase or a filler
     (罚没款多少 names 罚没款; 同比增长多少 names nothing)."""
-    v = vocabulary()
-    cues = {w for ws in v.asked_cues.values() for w in ws}
-    return any(t not in cues and t not in v.fillers for t in part.terms)
+    fillers = vocabulary().fillers
+    return any(t not in _asked_cue_words() and t not in fillers for t in part.terms)
+
+
+@lru_cache(maxsize=1)
+def _asked_cue_words() -> frozenset[str]:
+    """Every cue phrase of the asked table (what a question asks for), as one set."""
+    return frozenset(w for ws in vocabulary().asked_cues.values() for w in ws)
 
 
 def _cue_only(part: Reading) -> bool:
