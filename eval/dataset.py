@@ -26,7 +26,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.reader import Turn  # the engine's own chat-turn record, re-exported for datasets
+from qa.reading import Turn  # the engine's own chat-turn record, re-exported for datasets
 
 KINDS = ("figure", "text", "unanswerable")
 ROLES = ("user", "assistant")

@@ -152,7 +152,7 @@ def _oof(X: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float, folds: int,
 
 def verification_rows(ex: Examples, logits: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str], list[int]]:
     """One row per part: the top-ranked candidate's verify features, labelled 1 when it is right."""
-    from qa.features import part_context, verify_row
+    from qa.verifying import part_context, verify_row
 
     X, y = np.asarray(ex.rows, dtype=np.float32), np.asarray(ex.labels)
     rows, labels, groups, parts = [], [], [], []
@@ -178,7 +178,7 @@ def fit_models(ex: Examples, rank_names: Sequence[str], verify_names: Sequence[s
     from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
     X, y, groups = np.asarray(ex.rows, dtype=np.float64), np.asarray(ex.labels), np.asarray(ex.groups)
-    from qa.features import verify_names as row_names
+    from qa.verifying import verify_names as row_names
     from qa.scorer import columns
 
     rank_oof = _oof(X, y, groups, c_rank, folds, logits=True)

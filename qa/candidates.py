@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.reader import DIGITS, Reading
+from qa.reading import DIGITS, Reading
 from qa.report import ReportView
 from qa.retrieval import RetrievalResult
 from qa.vocabulary import vocabulary

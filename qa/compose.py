@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Sequence
 
 from qa.answering import Answer, AnswerFigure, Citation, Computed, compose_found, compose_refusal
-from qa.decide import Decision
-from qa.reader import Reading
+from qa.ranked import Decision
+from qa.reading import Reading
 from qa.report import ReportView
 from qa.retrieval import RetrievalResult
 

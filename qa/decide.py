@@ -9,85 +9,23 @@ refusal with the closest passages shown as related.
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass, replace
-from typing import NamedTuple
+from dataclasses import replace
 
 import numpy as np
 
 from qa.candidates import RetrievalView, sentence_candidates
 from qa.coverage import expansions
 from qa.features import Asked, fact_matrix, sentence_matrix
-from qa.numbers import Quantity, parse_quantity
+from qa.operating import as_quantity, list_items, operate, stated_total, total_of
 from qa.prepared import PartWork, Prepared, prepare
-from qa.reader import Reading
+from qa.ranked import Decision, Ranked, Scored
+from qa.reading import Reading
 from qa.report import ReportView
 from qa.retrieval import RetrievalResult
 from qa.scorer import Weights
 from qa.textanswer import has_date, shape_features
 
 TOP_PER_PART = 5  # candidates per part tried in the joint choice of a multi-figure question
-
-
-class Scored(NamedTuple):
-    """A candidate (index into facts or sentences) and its rank score; ``row`` is its row in the matrix."""
-
-    index: int
-    logit: float
-    row: int
-
-
-@dataclass(frozen=True)
-class Ranked:
-    """The candidates of one question (or part), best first, with what verification needs."""
-
-    scored: list[Scored]
-    matrix: np.ndarray  # feature rows in candidate order
-    logits: np.ndarray  # rank scores in candidate order
-    values: list[str]  # the answer each candidate would give (figure as written, or sentence number)
-    verifier: object  # the fitted verify model
-    names: tuple[str, ...] = ()  # the matrix's feature names
-
-    def __bool__(self) -> bool:
-        return bool(self.scored)
-
-    def value(self, position: int = 0) -> str:
-        return self.values[self.scored[position].row]
-
-    def probability(self, position: int = 0, context: tuple[float, float] | None = None,
-                    same: frozenset[int] = frozenset()) -> float:
-        """Calibrated probability that the candidate at ``position`` (0 = best) is right; ``context``
-        is its part context when the question asks for several figures (qa.features.part_context);
-        ``same``: candidates (indices) that give the same answer although their values differ (the
-        items of a list whose total is asked), so they are no rivals in the margin."""
-        from qa.features import part_context, verify_names, verify_row
-
-        row = self.scored[position].row
-        value = self.values[row]
-        if same:
-            index = {s.row: s.index for s in self.scored}
-            different = [v != value and index.get(r) not in same for r, v in enumerate(self.values)]
-        else:
-            different = [v != value for v in self.values]
-        context = context or part_context([self.values[row]], 0)
-        full = verify_row(self.matrix, self.logits, row, different, context)[None, :]
-        return float(self.verifier.probabilities_of(full, verify_names(self.names))[0])
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What to answer, before it is written out (qa.compose writes the text)."""
-
-    mode: str  # figures | sentence | refuse
-    facts: tuple = ()  # the figures, in the order of the parts asked
-    sentence: int | None = None  # index into view.sentences for a text answer
-    short: str = ""
-    operation: str = "value"
-    computed: tuple | None = None  # (operation, Combined | None, larger fact | None)
-    verdict: str = ""
-    probability: float = 0.0
-    reason: str = ""
-    missing_parts: int = 0
 
 
 class Decider:
@@ -183,7 +121,7 @@ class Decider:
         probability = min(c[1] for c in chosen if c is not None)
         missing = sum(c is None for c in chosen)
         if operation in ("compare", "difference", "sum"):
-            return self._operate(operation, facts, probability, missing, parts)
+            return operate(self.view, operation, facts, probability, missing, parts)
         if operation == "remainder":  # 还有多少起没破: the two figures of one list, or no answer
             if facts[0].comparison or self.view.layout.is_delta[chosen[0][0]]:
                 return Decision("figures", facts=facts, probability=probability)  # 净增2.1件 as written
@@ -193,12 +131,12 @@ class Decider:
             if pair is None:
                 return Decision("refuse", probability=probability,
                                 reason="报告没有直接写出这个差额；要计算，请说出要相减的两个项目。")
-            return self._operate("difference", pair, probability, 0)
+            return operate(self.view, "difference", pair, probability, 0)
         verdict = ""
         if reading.threshold is not None and len(facts) == 1:
             from qa.operations import verdict as judge
 
-            q, t = _quantity(facts[0]), reading.threshold
+            q, t = as_quantity(facts[0]), reading.threshold
             verdict = judge(q, t.op, t.value, t.unit) if q is not None else ""
         return Decision("figures", facts=facts, probability=probability, verdict=verdict,
                         operation=operation, missing_parts=missing)
@@ -209,7 +147,7 @@ class Decider:
 
         Only ranked choices are verified: the verifier was fitted on each question's best candidate.
         """
-        from qa.features import part_context
+        from qa.verifying import part_context
 
         order = sorted(range(len(ranked)), key=lambda k: -(ranked[k].scored[0].logit if ranked[k] else -math.inf))
         taken: set[int] = set()
@@ -233,7 +171,7 @@ class Decider:
         """A part that names nothing of its own (有效专利有多少件？涨幅多大？) asks about the figure just chosen
         for the part before it, as a follow-up asks about the last answer: it is ranked again with that
         figure as its focus, and that choice is taken when verified above the threshold."""
-        from qa.reader import names_thing
+        from qa.slots import names_thing
 
         out = list(chosen)
         for k in range(1, len(parts)):
@@ -248,55 +186,6 @@ class Decider:
                     out[k] = (ranked.scored[0].index, p)
         return out
 
-    def _operate(self, operation: str, facts: tuple, probability: float, missing: int, parts: tuple = ()) -> Decision:
-        from qa.operations import combine, larger
-
-        stated = _stated_total(facts, parts, self.view) if operation == "sum" else None
-        if stated is not None:  # 两个区一共拿了多少钱: the report writes the total (共获得3亿元); never add to it
-            return Decision("figures", facts=(stated,), probability=probability)
-        if operation == "sum" and not missing and len(facts) == len(parts):  # 市级专家组及两个专家库: 1 + 2 items
-            spread = tuple({id(f): f for k, fact in enumerate(facts)
-                            for f in (self._items(parts[k], fact) or (fact,))}.values())
-            facts = spread if len(spread) > len(facts) else facts
-        if missing or len(facts) < 2:
-            return Decision("refuse", reason="报告中只找到其中一个数字，无法比较或计算。", probability=probability)
-        a, b = _quantity(facts[0]), _quantity(facts[1])
-        if a is None or b is None:
-            return Decision("refuse", reason="无法读取这两个数字。")
-        if operation == "compare":
-            from qa.operations import comparable
-
-            why = comparable(a, b)
-            if why:  # 1.2个百分点 and 0.3% are not two measures of one thing
-                return Decision("refuse", reason=why.replace("不能相加减", "不能比较"), probability=probability)
-            big = larger(a, b)
-            winner = facts[0] if big is a else facts[1] if big is b else None
-            return Decision("figures", facts=facts[:2], operation="compare", probability=probability,
-                            computed=("compare", None, winner))
-        if operation == "sum" and len(facts) > 2:
-            return self._total(facts, probability)
-        if facts[0].year != facts[1].year:
-            return Decision("refuse", reason="两个数字不是同一年的，不能相加减。")
-        result = combine(operation, a, b)
-        if result.reason:
-            return Decision("refuse", reason=result.reason)
-        return Decision("figures", facts=facts[:2], operation=operation, probability=probability,
-                        computed=(operation, result, None))
-
-    def _total(self, facts: tuple, probability: float) -> Decision:
-        """三个专家库加起来多少人: the sum of every part's figure, all of one unit and year."""
-        from qa.operations import total
-
-        quantities = [_quantity(f) for f in facts]
-        if any(q is None for q in quantities):
-            return Decision("refuse", reason="无法读取这些数字。")
-        if len({f.year for f in facts}) > 1:
-            return Decision("refuse", reason="这些数字不是同一年的，不能相加。")
-        result = total(quantities)
-        if result.reason:
-            return Decision("refuse", reason=result.reason)
-        return Decision("figures", facts=facts, operation="sum", probability=probability,
-                        computed=("sum", result, None))
 
     def _list_total(self, part: Reading, ranked: Ranked, threshold: float) -> Decision | None:
         """A total over the list the best figure belongs to (None: answer that figure as a value).
@@ -304,13 +193,13 @@ class Decider:
         others' rival."""
         if not ranked:
             return None
-        items = self._items(part, self.view.facts[ranked.scored[0].index])
+        items = list_items(self.view, part, self.view.facts[ranked.scored[0].index])
         if len(items) < 2:
             return None
         p = ranked.probability(0, same=self._indices(items))
         if p < threshold:
             return Decision("refuse", probability=p)
-        return self._total(items, p)
+        return total_of(items, p)
 
     def _extreme(self, reading: Reading, ranked: Ranked, threshold: float, most: bool) -> Decision:
         """哪一类涨得最多: the item with the largest (smallest) figure of the list the best-ranked figure
@@ -336,31 +225,13 @@ class Decider:
         ids = {f.id for f in facts}
         return frozenset(i for i, f in enumerate(self.view.facts) if f.id in ids)
 
-    def _items(self, part: Reading, fact) -> tuple:
-        """The list items a total over one thing asks for (qa/totals.py); () when ``fact`` is written as a
-        total, belongs to one, or is the one item the question names."""
-        from qa.totals import asked_items, enumeration
-        from qa.vocabulary import alternation, vocabulary
-
-        v = vocabulary()
-        if fact.parent_fact_id or _stated_total((fact,), (), self.view) is not None:
-            return ()
-        items = enumeration(fact, self.view.facts, v.actions_in)
-        if not items:
-            return ()
-        own_words = lambda t: (t, *v.synonyms.get(t, ()))  # noqa: E731 — not expansions(): 专家 in 专家组 tells nothing
-        asked = asked_items(part.terms, items, tuple(v.extraction("total_openers")), own_words)
-        inclusion = re.search(f"(?<!不)(?:{alternation(v.cues('inclusion', 'words'))})", part.text)  # not 不含
-        if fact not in asked or inclusion:  # 连外观设计的算上一共: the words named what to include, not pick
-            return items
-        return asked if len(asked) >= 2 else ()
 
     def _with_focus(self, reading: Reading, ranked: Ranked, threshold: float) -> Decision:
         """The other operands come from the last answer: 跟评审专家库加起来多少人？ after one figure
         (it and the figure asked now), 那两个差多少？ after two (those two)."""
         focus = list({f.figure_text: f for f in self.view.facts if f.figure_text in reading.focus}.values())
         if len(focus) >= 2 and not reading.nouns:
-            return self._operate(reading.operation, tuple(focus[:2]), 0.0, 0)  # no candidate was scored
+            return operate(self.view, reading.operation, tuple(focus[:2]), 0.0, 0)  # no candidate was scored
         own = [(k, s) for k, s in enumerate(ranked.scored[:TOP_PER_PART]) if self.view.facts[s.index] not in focus]
         if not focus or not own:
             return Decision("refuse", reason="要计算差额或合计，需要两个数字：请把两个要比较的项目都说出来。")
@@ -372,40 +243,12 @@ class Decider:
         if reading.operation == "difference" and (chosen.base_fact_id in {f.id for f in focus}
                                                   or self.view.layout.is_delta[s.index] and chosen.comparison):
             return Decision("figures", facts=(chosen,), probability=p)  # 比上年多了多少 after 24.4件: 净增2.1件 as written
-        if reading.operation == "sum" and _quantity(focus[0]) is not None and _quantity(chosen) is not None:
+        if reading.operation == "sum" and as_quantity(focus[0]) is not None and as_quantity(chosen) is not None:
             from qa.operations import comparable
 
-            if comparable(_quantity(focus[0]), _quantity(chosen)) and _stated_total((chosen,), (), self.view):
+            if comparable(as_quantity(focus[0]), as_quantity(chosen)) and stated_total((chosen,), (), self.view):
                 return Decision("figures", facts=(chosen,), probability=p)  # 该行动的罚没款合计为多少 after 立案417件
-        return self._operate(reading.operation, (focus[0], chosen), p, 0)
-
-
-def _stated_total(facts, parts, view: ReportView) -> object | None:
-    """The fact among ``facts`` the report writes as the total of every part asked about: written as a
-    total (共, 合计, 累计 … before it, or scope total) in a sentence that names each part
-    (东丽区、滨海新区…共获得国家财政3亿元 answers 东丽和滨海一共拿了多少钱)."""
-    from qa.vocabulary import vocabulary
-
-    markers = set(vocabulary().extraction("total_openers"))
-    for f in facts:
-        if f.scope != "total" and (f.qualifier or "") not in markers:
-            continue
-        if not parts:
-            return f
-        sentence = view.layout.sentence_of[f.id].text
-        shared = set.intersection(*(set(p.terms) for p in parts))
-        own = [[t for t in p.terms if t not in shared] for p in parts]
-        if own and all(any(o in sentence for t in terms for o in expansions(t)) for terms in own if terms):
-            return f
-    return None
-
-
-def _quantity(fact) -> Quantity | None:
-    """A fact as a quantity, with the kind the extractor read from its context (专项资金1.5亿 is money)."""
-    if fact.value is None:
-        return parse_quantity(fact.figure_text)
-    return Quantity(fact.figure_text, float(fact.value), fact.unit or "", fact.scale_text or "", fact.kind,
-                    fact.qualifier or "", 0, len(fact.figure_text))
+        return operate(self.view, reading.operation, (focus[0], chosen), p, 0)
 
 
 def _conflict_reason(reading: Reading, view: ReportView, excluded) -> str:

@@ -28,8 +28,10 @@ from index.settings import index_root
 from index.store import LoadedIndex
 from qa.answering import Answer, AnswerFigure, compose_found, compose_refusal
 from qa.compose import citations, compose, refusal
-from qa.decide import Decider, Decision
-from qa.reader import Reading, Turn, read
+from qa.decide import Decider
+from qa.ranked import Decision
+from qa.reader import read
+from qa.reading import Reading, Turn
 from qa.report import ReportView, unit_texts
 from qa.retrieval import MODES, HybridRetriever
 from qa.sanitize import clean_question

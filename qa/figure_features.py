@@ -21,7 +21,7 @@ from qa.batchcoverage import action_fits, actor_fits, covered_shares, level_shar
 from qa.coverage import expansions
 from qa.features import (FACT_FEATURES, KIND_FEATURES, SLOT_FITS, Asked, _lead_over_others, _relative, _relatives,
                          kind_ask, kind_row)
-from qa.reader import Reading
+from qa.reading import Reading
 from qa.report import ReportView
 from qa.vocabulary import vocabulary
 

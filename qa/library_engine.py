@@ -32,7 +32,7 @@ from qa.answering import compose_refusal
 from qa.combining import Part, put_together
 from qa.engine import FACTS_FILE, EngineConfig, QAEngine, build_spec, to_turns
 from qa.numbers import find_years
-from qa.reader import Turn
+from qa.reading import Turn
 from qa.retrieval import HybridRetriever, RetrievalResult
 from qa.routing import Group, Plan, Shelved, find_mentions, plan, sub_question
 from qa.sanitize import clean_question

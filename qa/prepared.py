@@ -20,7 +20,7 @@ from qa.candidates import fact_candidates
 from qa.coverage import QueryTerms
 from qa.features import Asked
 from qa.figure_features import fact_static
-from qa.reader import Reading
+from qa.reading import Reading
 from qa.report import ReportView
 
 FIGURE_ASKED = ("count", "money", "percent", "growth", "rank", "ratio", "duration")

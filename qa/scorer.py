@@ -125,7 +125,8 @@ def model_features() -> dict[str, tuple[str, ...]]:
     ``*_rank`` orders the candidates of one question; ``*_verify`` reads the chosen candidate's
     features plus its rank score and margin, and gives the probability that it is right.
     """
-    from qa.features import FACT_FEATURES, FACT_VERIFY, SENTENCE_FEATURES, VERIFY_EXTRA
+    from qa.features import FACT_FEATURES, SENTENCE_FEATURES
+    from qa.verifying import FACT_VERIFY, VERIFY_EXTRA
 
     return {"fact_rank": FACT_FEATURES, "fact_verify": FACT_VERIFY,
             "sentence_rank": SENTENCE_FEATURES, "sentence_verify": VERIFY_EXTRA + SENTENCE_FEATURES}

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from qa.layout import CLAUSE_BREAK
 from qa.lexical import pos_tags
-from qa.reader import Reading
+from qa.reading import Reading
 from qa.vocabulary import alternation, vocabulary
 
 _DATE = re.compile(r"(?:19|20)\d\d(?:\s*[-—–~～至到]\s*(?:(?:19|20)\d\d|\d\d))?年(?:\d{1,2}月(?:\d{1,2}[日号])?)?(?:底|末|初)?"

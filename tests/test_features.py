@@ -11,9 +11,10 @@ from qa.candidates import action_conflict, firm_actions, unit_conflict, year_con
 from qa.coverage import Context, QueryTerms, ReportStats, expansions, unasked_share
 from qa.facts import extract_facts
 from qa.features import (FACT_FEATURES, Asked, _relative, action_fit, actor_fit, counted_fit, fact_matrix,
-                         kind_features, verify_row)
+                         kind_features)
 from qa.reader import read
 from qa.report import ReportView
+from qa.verifying import verify_row
 
 REPORT = ("2020年工作报告。\n一、执法\n全市法院新收知识产权案件9079件，同比增长31.4%；审结8820件，同比增长37.9%。\n"
           "公安机关抓获犯罪嫌疑人564名，涉案金额3.1亿元。\n检察机关批准逮捕103件179人。\n")
@@ -140,7 +141,7 @@ def test_the_start_of_a_change_answers_only_a_question_about_the_start():
 
 def test_the_end_of_a_change_is_linked_to_its_start_in_focus():
     from qa.figure_features import fact_static
-    from qa.reader import Reading
+    from qa.reading import Reading
 
     doc = parse_document("2025年工作报告。\n一、开放\n商品税目比例由21%提升至74%，销售额增长38.9%。\n", doc_id="c")
     view = ReportView(doc, chunk_document(doc), extract_facts(doc))

@@ -6,7 +6,10 @@ import pytest
 
 from index.normalise import normalise_question, normalise_report
 from qa.parts import split_parts, split_shaped
-from qa.reader import Turn, find_threshold, numerals_to_digits, read
+from qa.asking import find_threshold
+from qa.reader import read
+from qa.reading import Turn
+from qa.slots import numerals_to_digits
 from qa.sanitize import MAX_QUESTION_CHARS, clean_question
 
 
@@ -127,7 +130,7 @@ def test_clean_question_keeps_what_was_typed_and_caps_length():
     assert len(long.text) == MAX_QUESTION_CHARS and "问题过长（1100字）" in long.notice
 
 
-def test_thresholds_of_yes_no_questions():
+def test_thresholds_of_doubling_and_more_than():
     doubled = read("海关查扣批次是不是比2019年翻了一倍还多？")
     assert (doubled.asked, doubled.operation) == ("growth", "yesno")
     assert (doubled.threshold.op, doubled.threshold.value, doubled.threshold.unit) == (">", 100.0, "%")

@@ -1,0 +1,175 @@
+"""Slots of a question read from its words against the shared vocabulary: actors, actions, the measure
+word and counted noun, places, scope, content words. Each is a pure function of the (normalised) text.
+
+>>> numerals_to_digits("抓了三十余人，排第六，十三五")
+'抓了30余人，排第6，十三五'
+>>> find_measure("多少份文件")[0], find_scope("其中发明专利多少件")
+('份', 'part')
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Sequence
+
+import cn2an
+from qa.lexical import tokenize
+from qa.reading import DIGITS
+from qa.tagging import block_tags
+from qa.vocabulary import alternation, vocabulary
+
+CN_NUM = "[零〇一二两三四五六七八九十百千万亿]+"
+
+
+def rewrite_phrases(text: str) -> str:
+    """Everyday phrases to the report's words (比去年 -> 同比), from the vocabulary's phrase table."""
+    for phrase, target in _phrases_longest_first():
+        text = text.replace(phrase, target)
+    return text
+
+
+@lru_cache(maxsize=1)
+def _phrases_longest_first() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(vocabulary().tables["synonyms"]["phrases"].items(), key=lambda kv: -len(kv[0])))
+
+
+def numerals_to_digits(text: str) -> str:
+    """Chinese numerals that are quantities become digits (三十余人 -> 30余人, 第六 -> 第6).
+
+    Only a numeral followed by a measure word (or after 第) counts: 十三五 and 一共 stay.
+
+    >>> numerals_to_digits("抓了三十余人，排第六，十三五")
+    '抓了30余人，排第6，十三五'
+    """
+    measures = alternation(vocabulary().measure_words + ("万", "亿"))
+
+    def convert(m: re.Match) -> str:
+        if m.group(1) == "零":  # 零部件, 零件: a lone 零 before a measure word is part of a word, not a quantity
+            return m.group(0)
+        try:
+            return str(cn2an.cn2an(m.group(1), "smart")) + m.group(2)
+        except (ValueError, KeyError, IndexError):  # not a well-formed numeral: keep it as written
+            return m.group(0)
+
+    glued = "".join(vocabulary().units("numeral_not_after"))
+    text = re.sub(f"(?<![{glued}])({CN_NUM})((?:余|多)?(?:{measures}))", convert, text)
+    return re.sub(f"(?<=第)({CN_NUM})()", convert, text)
+
+
+def find_actors(text: str) -> tuple[str, ...]:
+    """Actors named in a text (canonical names), in order of appearance."""
+    lowered, found = text.lower(), {}
+    for name, aliases in _lowered_actors():
+        positions = [lowered.find(a) for a in aliases if a in lowered]
+        if positions:
+            found[name] = min(positions)
+    return tuple(sorted(found, key=found.get))
+
+
+@lru_cache(maxsize=1)
+def _lowered_actors() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each actor's aliases in lower case, in the vocabulary's order."""
+    return tuple((name, tuple(a.lower() for a in aliases)) for name, aliases in vocabulary().actors.items())
+
+
+def find_actions(tokens: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """(word, action) for the words (jieba tokens) naming an action, or an action with a measure
+    suffix (破案率, 结案数); the 受理 of 受理窗口 names a thing, not an action."""
+    v = vocabulary()
+    suffixes = v.tables["predicates"]["measures"]["suffixes"]
+    found = []
+    for t in tokens:
+        if v.action_of(t):
+            found.append((t, v.action_of(t)))
+            continue
+        for suffix in suffixes:
+            stem = t[: -len(suffix)]
+            if t.endswith(suffix) and len(stem) > 1 and v.action_of(stem):
+                found.append((stem, v.action_of(stem)))
+                break
+    return tuple(dict.fromkeys(found))
+
+
+def find_measure(text: str, *, count_nouns: bool = True) -> tuple[str, frozenset[str]]:
+    """The measure word after 多少/几 (or a count noun such as 人数) and the units it allows.
+
+    个 alone allows anything, except in 几个人 and 几个月. A noun led by a measure word is no measure:
+
+    >>> find_measure("机电产品占了多大份额")[0], find_measure("多少份文件")[0]
+    ('', '份')
+    """
+    v = vocabulary()
+    # 哪几家, 哪几个 ask which ones, not how many: no measure word after 哪.
+    led = alternation(v.units("measure_led_nouns"))
+    m = re.search(f"(?<!哪)(?:{alternation(v.ask_words)})(万|亿)?(?!{led})({alternation(v.measure_words)})", text)
+    word = m.group(2) if m else ""
+    if word == "个":
+        word = {"人": "人", "月": "个月"}.get(text[m.end():m.end() + 1], "")
+    if not word and count_nouns:  # 批捕的人数 counts people; 件数涨幅 asks a rate, not a count
+        nouns = v.tables["units"]["count_nouns"]
+        word = next((nouns[n] for n in sorted(nouns, key=len, reverse=True) if n in text), "")
+    return word, (v.units_for(word) if word else frozenset())
+
+
+def find_counted(text: str) -> tuple[str, ...]:
+    """The noun a question counts: 多少名专家 -> 专家."""
+    v = vocabulary()
+    found = []
+    pattern = f"(?<!哪)(?:{alternation(v.ask_words)})(?:{alternation(v.measure_words)})?([^，,。？?！!、的了呢吗]{{1,8}})"
+    for m in re.finditer(pattern, text):
+        found += tokenize(m.group(1), search=False)[:2]
+    return tuple(dict.fromkeys(found))
+
+def find_places(text: str) -> tuple[str, ...]:
+    """Place names: jieba's ns tag, and the vocabulary's provinces, cities and countries."""
+    v = vocabulary()
+    # jieba tags some everyday words ns (东西, 惠及): a tagged word is a place only when it ends
+    # with a place suffix (东丽区, 上海市) or is one of the vocabulary's places.
+    tagged = [w for w, flag in block_tags(text) if flag == "ns" and v.actor_of(w) is None
+              and len(w) > 2 and w.endswith(v.place_suffixes) and w not in v.generic_nouns]
+    listed = [p for p in v.places if p in text]
+    return tuple(dict.fromkeys(tagged + listed))
+
+
+def find_scope(text: str) -> str:
+    scope = vocabulary().tables["cues"]["scope"]
+    for name in ("part", "delta", "total"):
+        if any(w in text for w in scope[name]):
+            return name
+    return ""
+
+def content_terms(text: str) -> tuple[str, ...]:
+    """The question's own content words: jieba words minus fillers, cues and figures; a negated
+    word keeps its negation (不起诉 is not 起诉)."""
+    negations = tuple(vocabulary().tables["cues"]["negation"]["words"])
+    text = re.sub(alternation(vocabulary().ask_words), " ", text)  # 百分之多少 asks; it names nothing
+    terms = []
+    for t in tokenize(text, search=False):
+        if DIGITS.fullmatch(t):
+            continue
+        at = text.find(t)
+        before = next((n for n in negations if text.endswith(n, 0, at)), "") if at > 0 else ""
+        terms.append(before + t)
+    return tuple(dict.fromkeys(terms))
+
+
+def content_nouns(text: str, terms: Sequence[str]) -> tuple[str, ...]:
+    """Content words tagged as nouns by jieba (工资, 商业秘密): things the report must mention."""
+    v = vocabulary()
+    tagged = {w.lower() for w, flag in block_tags(text) if flag.startswith(("n", "vn", "eng")) and len(w) > 1}
+    return tuple(t for t in terms if t in tagged and t not in v.generic_nouns and v.actor_of(t) is None)
+
+
+def names_thing(text: str) -> bool:
+    """Whether a question names a thing of its own (a noun that is no actor, action, cue or filler)."""
+    v = vocabulary()
+    cue_words = {c for group in v.asked_cues.values() for c in group}
+    text = re.sub(alternation(v.ask_words), " ", text)
+    for word, flag in block_tags(text):
+        word = word.lower()
+        if (flag.startswith(("n", "vn", "eng")) and len(word) > 1 and word not in v.fillers
+                and word not in cue_words and v.actor_of(word) is None and v.action_of(word) is None
+                and word not in v.generic_nouns):
+            return True
+    return False
