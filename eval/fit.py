@@ -29,6 +29,7 @@ from index.settings import REPO_ROOT
 
 TRAINING = REPO_ROOT / "eval" / "training.toml"
 MAX_WRONG = 0.06  # the stated wrong-answer rate (share of questions) the refusal threshold is chosen for
+BALANCE = 0.0  # documents' weight exponent: 0 weighs every question alike, 1 every document alike (see doc_weights)
 
 
 @dataclass
@@ -42,9 +43,10 @@ class Examples:
     groups: list = field(default_factory=list)  # question key per row
     questions: dict = field(default_factory=dict)  # question key -> (answerable, n_parts)
     parts: dict = field(default_factory=dict)  # question key -> list of (row start, row end) per part
+    documents: dict = field(default_factory=dict)  # question key -> the report it is asked of
 
     def add(self, key: str, answerable: bool, part_rows: list[np.ndarray], part_labels: list[list[int]],
-            part_ids: list[list] | None = None, part_values: list[list] | None = None) -> None:
+            part_ids: list[list] | None = None, part_values: list[list] | None = None, document: str = "") -> None:
         spans = []
         for k, (rows, labels) in enumerate(zip(part_rows, part_labels)):
             start = len(self.rows)
@@ -56,6 +58,26 @@ class Examples:
             spans.append((start, len(self.rows)))
         self.questions[key] = answerable
         self.parts[key] = spans
+        self.documents[key] = document
+
+
+def doc_weights(documents: dict, balance: float) -> dict:
+    """A weight per question: a document of n training questions weighs n**(1 - balance) in all, so balance 0
+    weighs every question alike and 1 every document alike (a report asked 875 questions then counts as much
+    as one asked 28). Mean weight 1.
+
+    >>> w = doc_weights({"a:1": "t", "a:2": "t", "a:3": "t", "a:4": "t", "b:1": "h"}, 1.0)
+    >>> round(w["a:1"], 3), round(w["b:1"], 3)
+    (0.625, 2.5)
+    >>> set(doc_weights({"a:1": "t", "b:1": "h", "b:2": "h"}, 0.0).values())
+    {1.0}
+    """
+    sizes: dict[str, int] = {}
+    for doc in documents.values():
+        sizes[doc] = sizes.get(doc, 0) + 1
+    raw = {k: sizes[d] ** -balance for k, d in documents.items()}
+    mean = sum(raw.values()) / max(1, len(raw))
+    return {k: w / mean for k, w in raw.items()}
 
 
 def lexical(ex: Examples, names: Sequence[str]) -> Examples:
@@ -78,7 +100,7 @@ def load_training(path: Path) -> list[tuple[Path, Path]]:
     return [(REPO_ROOT / s["corpus"], REPO_ROOT / s["dataset"]) for s in data["set"]]
 
 
-def collect(engine, items, fact: Examples, sentence: Examples, prefix: str) -> None:
+def collect(engine, items, fact: Examples, sentence: Examples, prefix: str, document: str = "") -> None:
     """Add the candidates of every item to the figure and sentence examples."""
     from eval.label import fact_labels, sentence_labels, wants_figure
     from qa.candidates import RetrievalView, fact_candidates, sentence_candidates
@@ -108,14 +130,14 @@ def collect(engine, items, fact: Examples, sentence: Examples, prefix: str) -> N
                 labels.append(fact_labels(item, [view.facts[i] for i in candidates]))
                 ids.append([view.facts[i].id for i in candidates])
                 values.append([view.facts[i].figure_text for i in candidates])
-            fact.add(key, item.answerable, rows, labels, ids, values)
+            fact.add(key, item.answerable, rows, labels, ids, values, document)
         else:
             candidates = sentence_candidates(view)
             asked = Asked.build(reading, view, retrieved.query_vector)
             shapes = [shape_features(reading, view.sentences[i].text) for i in candidates]
             rows = sentence_matrix(asked, view, candidates, r.share, r.rank, shapes)
             sentence.add(key, item.answerable, [rows], [sentence_labels(item, [view.sentences[i].text for i in candidates])],
-                         [candidates], [[str(i) for i in candidates]])
+                         [candidates], [[str(i) for i in candidates]], document)
 
 
 def _pipeline(c: float):
@@ -137,17 +159,23 @@ REPEATS = 3  # shuffled repetitions of the grouped cross-validation, averaged (a
 
 
 def _oof(X: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float, folds: int, *, logits: bool,
-         repeats: int = REPEATS) -> np.ndarray:
+         repeats: int = REPEATS, weights: np.ndarray | None = None) -> np.ndarray:
     """Out-of-fold predictions, folds grouped by question so no question is judged by a model that saw it,
-    averaged over ``repeats`` shuffled splits."""
+    averaged over ``repeats`` shuffled splits; ``weights``: one per row (see `doc_weights`)."""
     from sklearn.model_selection import GroupKFold
 
     out = np.zeros(len(y))
     for seed in range(repeats):
         for train, test in GroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y, groups):
-            model = _pipeline(c).fit(X[train], y[train])
+            model = _fit(_pipeline(c), X[train], y[train], None if weights is None else weights[train])
             out[test] += model.decision_function(X[test]) if logits else model.predict_proba(X[test])[:, 1]
     return out / repeats
+
+
+def _fit(model, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None):
+    if weights is None:
+        return model.fit(X, y)
+    return model.fit(X, y, logisticregression__sample_weight=weights)
 
 
 def verification_rows(ex: Examples, logits: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str], list[int]]:
@@ -173,22 +201,27 @@ def verification_rows(ex: Examples, logits: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def fit_models(ex: Examples, rank_names: Sequence[str], verify_names: Sequence[str], *, folds: int = 5,
-               max_wrong: float = MAX_WRONG, c_rank: float = 1.0, c_verify: float = 0.3) -> tuple[dict, dict, dict]:
-    """Ranker and verifier (stacked on the ranker's out-of-fold scores), the threshold, and CV metrics."""
+               max_wrong: float = MAX_WRONG, c_rank: float = 1.0, c_verify: float = 0.3,
+               balance: float = BALANCE) -> tuple[dict, dict, dict]:
+    """Ranker and verifier (stacked on the ranker's out-of-fold scores), the threshold, and CV metrics;
+    ``balance`` weighs documents (see `doc_weights`), in the fits and in the wrong-answer rate alike."""
     from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
     X, y, groups = np.asarray(ex.rows, dtype=np.float64), np.asarray(ex.labels), np.asarray(ex.groups)
     from qa.verifying import verify_names as row_names
     from qa.scorer import columns
 
-    rank_oof = _oof(X, y, groups, c_rank, folds, logits=True)
+    weight_of = doc_weights(ex.documents, balance) if balance else None
+    rank_w = None if weight_of is None else np.asarray([weight_of[g] for g in ex.groups])
+    rank_oof = _oof(X, y, groups, c_rank, folds, logits=True, weights=rank_w)
     V, v_y, v_groups, _ = verification_rows(ex, rank_oof)
     V = V[:, columns(row_names(tuple(rank_names)), verify_names)]  # the verifier reads a subset of the row
-    verify_oof = _oof(V, v_y, np.asarray(v_groups), c_verify, folds, logits=False)
+    verify_w = None if weight_of is None else np.asarray([weight_of[g] for g in v_groups])
+    verify_oof = _oof(V, v_y, np.asarray(v_groups), c_verify, folds, logits=False, weights=verify_w)
     by_question: dict[str, list[tuple[float, int]]] = {}
     for p, label, key in zip(verify_oof, v_y, v_groups):
         by_question.setdefault(key, []).append((float(p), int(label)))
-    threshold, outcome = choose_threshold(ex, by_question, max_wrong)
+    threshold, outcome = choose_threshold(ex, by_question, max_wrong, weight_of)
     curve = {f"{t:.2f}": decisions(ex, by_question, t) for t in np.round(np.arange(0.3, 0.91, 0.05), 2)}
     top1 = [all(lab for _, lab in by_question.get(k, [(0, 0)])) for k, ans in ex.questions.items() if ans]
     cv = {"rows": int(len(y)), "questions": len(ex.questions), "answerable": len(top1),
@@ -196,9 +229,9 @@ def fit_models(ex: Examples, rank_names: Sequence[str], verify_names: Sequence[s
           "verify_log_loss": round(float(log_loss(v_y, verify_oof, labels=[0, 1])), 4),
           "verify_brier": round(float(brier_score_loss(v_y, verify_oof)), 4),
           "verify_auc": round(float(roc_auc_score(v_y, verify_oof)), 4) if 0 < v_y.sum() < len(v_y) else None,
-          "threshold": threshold, **outcome, "curve": curve}
-    rank = _pipeline(c_rank).fit(X, y)
-    verify = _pipeline(c_verify).fit(V, v_y)
+          "threshold": threshold, "balance": balance, **outcome, "curve": curve}
+    rank = _fit(_pipeline(c_rank), X, y, rank_w)
+    verify = _fit(_pipeline(c_verify), V, v_y, verify_w)
     return _export(rank, rank_names, 0.0), _export(verify, verify_names, threshold), cv
 
 
@@ -217,15 +250,29 @@ def decisions(ex: Examples, by_question: dict[str, list[tuple[float, int]]], thr
     return counts
 
 
-def choose_threshold(ex: Examples, by_question, max_wrong: float) -> tuple[float, dict]:
-    """The lowest threshold whose wrong answers are at most ``max_wrong`` of the questions."""
-    n = max(1, len(ex.questions))
-    for threshold in np.round(np.arange(0.05, 0.96, 0.01), 2):
-        counts = decisions(ex, by_question, float(threshold))
-        if counts["wrong"] / n <= max_wrong:
-            return float(threshold), {**counts, "wrong_rate": round(counts["wrong"] / n, 4)}
-    counts = decisions(ex, by_question, 0.95)
-    return 0.95, {**counts, "wrong_rate": round(counts["wrong"] / n, 4)}
+def choose_threshold(ex: Examples, by_question, max_wrong: float, weights: dict | None = None) -> tuple[float, dict]:
+    """The lowest threshold whose wrong answers are at most ``max_wrong`` of the questions (of their weight,
+    with ``weights`` per question)."""
+    def wrong_rate(threshold: float) -> float:
+        w = weights or {}
+        wrong = sum(w.get(k, 1.0) for k in wrong_questions(ex, by_question, threshold))
+        return wrong / max(1e-9, sum(w.get(k, 1.0) for k in ex.questions))
+
+    for threshold in [*np.round(np.arange(0.05, 0.96, 0.01), 2)]:
+        if wrong_rate(float(threshold)) <= max_wrong:
+            break
+    threshold = float(threshold)
+    return threshold, {**decisions(ex, by_question, threshold), "wrong_rate": round(wrong_rate(threshold), 4)}
+
+
+def wrong_questions(ex: Examples, by_question, threshold: float) -> list[str]:
+    """Questions answered wrong at ``threshold``: an answerable one with a wrong part, an unanswerable one answered."""
+    out = []
+    for key, answerable in ex.questions.items():
+        answered = [lab for p, lab in by_question.get(key, []) if p >= threshold]
+        if answered and (not answerable or not all(answered)):
+            out.append(key)
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -235,6 +282,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--training", type=Path, default=TRAINING, help="TOML list of [[set]] corpus + dataset")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "qa" / "weights.json")
     parser.add_argument("--max-wrong", type=float, default=MAX_WRONG, help="wrong answers allowed (share of questions)")
+    parser.add_argument("--balance", type=float, default=BALANCE,
+                        help="documents' weight exponent: 0 every question alike, 1 every document alike")
     import os
 
     add_common_args(parser, os.environ)
@@ -258,7 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                               embedder=embedder, weights=untrained())
             engine.warm_up()
             embedder = engine.embedder
-            collect(engine, load_dataset(dataset), fact, sentence, dataset.stem)
+            collect(engine, load_dataset(dataset), fact, sentence, dataset.stem, corpus.stem)
             print(f"{dataset.name}: {len(fact.questions)} figure and {len(sentence.questions)} text questions so far",
                   file=sys.stderr)
         features, models, cv = model_features(), {}, {}
@@ -266,7 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                                      lexical(sentence, features["sentence_rank"])))):
             for kind, ex in zip(("fact", "sentence"), examples):
                 rank, verify, outcome = fit_models(ex, features[f"{kind}_rank"], features[f"{kind}_verify"],
-                                                   max_wrong=args.max_wrong)
+                                                   max_wrong=args.max_wrong, balance=args.balance)
                 models[f"{prefix}{kind}_rank"], models[f"{prefix}{kind}_verify"] = rank, verify
                 cv[f"{prefix}{kind}"] = outcome
     except ValueError as exc:
@@ -278,7 +327,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     data = {"format_version": FORMAT_VERSION,
             "fitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "training": {"data_sha256": digest, "max_wrong": args.max_wrong, "sklearn": sklearn.__version__,
+            "training": {"data_sha256": digest, "max_wrong": args.max_wrong, "balance": args.balance,
+                         "sklearn": sklearn.__version__,
                          "files": {str(p.relative_to(REPO_ROOT)): sha256(p) for p in files}},
             "models": models, "cv": cv}
     write_atomic(args.out, (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))

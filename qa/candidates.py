@@ -2,8 +2,8 @@
 
 A figure is excluded only when the question and the figure state conflicting slots: another
 year, another action of the same report (新收 asked, 审结 written), another facet of the same
-measure (进口 asked, 出口 written), or a measure word of another unit group (多少人 asked, 件
-written). Everything softer is a feature.
+measure (进口 asked, 出口 written), another label of a series (第22届 asked, 第21届 written), or a
+measure word of another unit group (多少人 asked, 件 written). Everything softer is a feature.
 
 >>> from qa.reader import read
 >>> unit_conflict(read("抓了多少人"), "件", "count"), unit_conflict(read("抓了多少人"), "名", "count")
@@ -14,14 +14,17 @@ False
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from qa.reading import DIGITS, Reading
 from qa.report import ReportView
 from qa.retrieval import RetrievalResult
-from qa.vocabulary import vocabulary
+from qa.slots import numerals_to_digits
+from qa.vocabulary import alternation, vocabulary
 
 MAX_CANDIDATES = 400  # figures scored per report and question (a report of this genre has ~100)
 
@@ -102,6 +105,23 @@ def facet_conflict(asked: frozenset, written: frozenset) -> bool:
     return any(not any((g, n) in written for g, n in asked if g == f) for f in shared)
 
 
+@lru_cache(maxsize=4096)
+def ordinal_labels(text: str) -> frozenset[tuple[str, str]]:
+    """(counter, number) of the ordinal labels a text names, numerals as digits (counters in qa/vocab/cues.toml
+    [ordinal_labels]); compared with `facet_conflict`, the counter as the family.
+
+    >>> sorted(ordinal_labels("第二十一届中国专利奖和第3批试点")), ordinal_labels("居全国第六")
+    ([('届', '21'), ('批', '3')], frozenset())
+    """
+    counters = alternation(vocabulary().tables["cues"]["ordinal_labels"]["counters"])
+    return frozenset((m.group(2), m.group(1)) for m in re.finditer(f"第(\\d+)({counters})", numerals_to_digits(text)))
+
+
+def fact_labels(view, i: int) -> frozenset[tuple[str, str]]:
+    """The ordinal labels of the sentence holding figure ``i``."""
+    return ordinal_labels(view.layout.sentence_of[view.facts[i].id].text)
+
+
 def firm_actions(reading: Reading, text: str) -> set[str]:
     """Actions the question names with a word the report itself uses."""
     return {action for word, action in reading.action_words if word in text}
@@ -131,8 +151,11 @@ def fact_actions(view, i: int) -> tuple[str, ...]:
 
 
 def fact_facets(view, i: int) -> frozenset:
-    """Facets written for a figure, its subject included (see `_written_for`)."""
-    return _written_for(view, i, vocabulary().facets_in, subject=True)
+    """Facets written for a figure, its subject included (see `_written_for`), else those of its sentence: a
+    figure named by no facet in a sentence about 专利 only (运营收入合同金额… 专利质押融资…) is no 商标 figure."""
+    v = vocabulary()
+    return (_written_for(view, i, v.facets_in, subject=True)
+            or v.facets_in(view.layout.sentence_of[view.facts[i].id].text))
 
 
 def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None = None,
@@ -151,10 +174,14 @@ def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None =
         return "facet"
     if stated_conflict(reading, fact.figure_text):
         return "stated"
+    labels = ordinal_labels(reading.text)
+    if labels and facet_conflict(labels, fact_labels(view, i)):
+        return "label"
     return ""
 
 
-CONFLICTS = ("year", "unit", "action", "facet", "stated")  # in the order `conflict` tries them
+CONFLICTS = ("year", "unit", "action", "facet", "stated", "label")  # in the order `conflict` tries them
+
 
 
 def conflict_codes(reading: Reading, view: ReportView, firm: set[str]) -> np.ndarray:
@@ -171,7 +198,10 @@ def conflict_codes(reading: Reading, view: ReportView, firm: set[str]) -> np.nda
     numbers = [x for x in reading.numbers if len(x) > 1]
     stated = (np.isin(fig.numbers, numbers) if reading.operation == "value" and reading.threshold is None
               and numbers else none)
-    return np.select([year, unit, action, facet, stated], [1, 2, 3, 4, 5], 0)
+    labels = ordinal_labels(reading.text)
+    label = (np.array([facet_conflict(labels, fact_labels(view, i)) for i in range(len(view.facts))], dtype=bool)
+             if labels else none)
+    return np.select([year, unit, action, facet, stated, label], [1, 2, 3, 4, 5, 6], 0)
 
 
 def fact_candidates(reading: Reading, view: ReportView) -> tuple[list[int], dict[str, int]]:

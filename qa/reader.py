@@ -28,13 +28,14 @@ from qa.numbers import find_years
 from qa.parts import split_shaped
 from qa.reading import DIGITS, Reading, Turn
 from qa.slots import (content_nouns, content_terms, find_actions, find_actors, find_counted, find_measure,
-                      find_places, find_scope, numerals_to_digits, rewrite_phrases)
+                      find_places, find_scope, numerals_to_digits, relative_year, rewrite_phrases)
 from qa.vocabulary import vocabulary
 
 
 def read_one(question: str, text: str | None = None, *, split: bool = True) -> Reading:
     """Read one question on its own (no history). ``text`` is its normalised form."""
-    text = numerals_to_digits(rewrite_phrases(text if text is not None else question))
+    phrased = rewrite_phrases(text if text is not None else question)
+    text = numerals_to_digits(phrased)
     v = vocabulary()
     tokens = tokenize(text, search=False)
     cues = v.cue_groups(text)
@@ -66,7 +67,7 @@ def read_one(question: str, text: str | None = None, *, split: bool = True) -> R
         months=month_span(text), actors=find_actors(text), actions=tuple(dict.fromkeys(a for w, a in action_words if any(w in t for t in terms))),
         action_words=tuple(w for w in action_words if any(w[0] in t for t in terms)), terms=terms,
         nouns=content_nouns(text, terms),
-        relative_year=next((w for w in v.tables["cues"]["relative_years"]["before"] if w in text), ""),
+        relative_year=relative_year(phrased),
         counted=find_counted(text), places=find_places(text),
         numbers=tuple(DIGITS.findall(text)), scope=find_scope(text),
         average=any(w in text for w in v.tables["cues"]["unstated"]["average"]),

@@ -173,3 +173,22 @@ def names_thing(text: str) -> bool:
                 and word not in v.generic_nouns):
             return True
     return False
+
+
+def relative_year(text: str) -> str:
+    """A year named relative to the report's that cannot mean it (前年, 前一年), written as a word of its own:
+    学前一年 (a year of preschool) names none. Words in qa/vocab/cues.toml [relative_years].
+
+    >>> relative_year("前一年法院收了多少案子"), relative_year("学前一年免费教育惠及多少人"), relative_year("海关前年扣了多少")
+    ('前一年', '', '前年')
+    """
+    import jieba
+
+    from qa.lexical import ensure_jieba
+
+    words = [w for w in vocabulary().tables["cues"]["relative_years"]["before"] if w in text]
+    if not words:
+        return ""
+    ensure_jieba()
+    starts = {start for _, start, _ in jieba.tokenize(text)}
+    return next((w for w in words if any(m.start() in starts for m in re.finditer(re.escape(w), text))), "")

@@ -152,21 +152,50 @@ def test_the_end_of_a_change_is_linked_to_its_start_in_focus():
     assert list(linked) == [1.0, 0.0]
 
 
-def test_a_figure_of_another_facet_is_no_candidate():
-    # was: 知识产权使用费进口额 answered with the 出口额 (the report gives only exports), 消费支出 with 可支配收入
-    text = ("2021年统计公报。\n一、外贸\n全年货物进出口总额391009亿元。其中，出口217348亿元；知识产权使用费出口额760.2亿元。\n"
-            "二、收入\n城镇居民人均可支配收入47412元，农村居民人均可支配收入18931元，全国居民人均消费支出24100元。\n")
+def _candidates_of(text: str):
+    """kept(question) -> (figures left as candidates, excluded counts by conflict) over a made-up report."""
     doc = parse_document(text, doc_id="f")
     view = ReportView(doc, chunk_document(doc), extract_facts(doc))
 
     def kept(question):
         indices, excluded = fact_candidates(read(question), view)
-        return {view.facts[i].figure_text for i in indices}, excluded.get("facet", 0)
+        return {view.facts[i].figure_text for i in indices}, excluded
 
+    return kept
+
+
+def test_a_figure_of_another_facet_is_no_candidate():
+    # was: 知识产权使用费进口额 answered with the 出口额 (the report gives only exports), 消费支出 with 可支配收入
+    kept = _candidates_of("2021年统计公报。\n一、外贸\n全年货物进出口总额391009亿元。其中，出口217348亿元；"
+                          "知识产权使用费出口额760.2亿元。\n二、收入\n城镇居民人均可支配收入47412元，农村居民人均可支配收入"
+                          "18931元，全国居民人均消费支出24100元。\n")
     imports, excluded = kept("知识产权使用费的进口额是多少")
-    assert imports.isdisjoint({"760.2亿元", "217348亿元", "391009亿元"}) and excluded == 3  # 进出口 is a facet too
+    assert imports.isdisjoint({"760.2亿元", "217348亿元", "391009亿元"}) and excluded["facet"] == 3  # 进出口 too
     assert "18931元" not in kept("城镇居民人均可支配收入多少")[0] and "47412元" in kept("城镇居民人均可支配收入多少")[0]
     assert "18931元" not in kept("农村居民人均消费支出多少")[0]  # 收入 is another facet of flow; 农村 fits
     both, excluded = kept("城镇和农村居民人均可支配收入各多少")
     assert {"47412元", "18931元"} <= both
     assert "760.2亿元" in kept("知识产权使用费多少")[0]  # naming no facet excludes nothing
+
+
+def test_kinds_of_property_cases_and_prizes_are_facets():
+    # was: 商标质押融资 answered with the 专利质押融资 figure, 跟专利有关的案件 with the 商标侵权案件 count
+    kept = _candidates_of("2020年工作报告。\n一、运用\n运营合同金额7364万元，共促成专利质押融资11100万元。"
+                          "市场监管部门办结商标侵权案件立案270余件。\n二、奖励\n第21届中国专利奖，天津共获得金奖1项，优秀奖14项。\n")
+    figures, excluded = kept("商标质押融资金额是多少")
+    assert "11100万元" not in figures and excluded.get("facet")
+    # a figure naming no facet, in a sentence naming only another one, is of that one
+    assert "7364万元" not in kept("商标运营合同金额多少")[0] and "7364万元" in kept("运营合同金额多少")[0]
+    assert "11100万元" in kept("专利质押融资金额是多少")[0] and "11100万元" in kept("质押融资金额是多少")[0]
+    assert "270余件" not in kept("跟专利有关的侵权案件有几件")[0] and "270余件" in kept("商标侵权案件有几件")[0]
+    assert "1项" not in kept("天津拿了几项银奖")[0] and "1项" in kept("天津拿了几项金奖")[0]
+
+
+def test_another_label_of_a_series_is_no_candidate():
+    # was: 第22届中国专利奖 answered with the 第21届's gold medals
+    kept = _candidates_of("2020年工作报告。\n一、奖励\n第二十一届中国专利奖，天津共获得金奖1项，优秀奖14项。第3批试点城市5个。\n")
+    # 1项 is of another 届 (14项 is of another prize too, a facet found first); 5个 names no 届 and stays
+    figures, excluded = kept("第22届中国专利奖天津拿了几个金奖")
+    assert figures == {"5个"} and excluded["label"] == 1
+    assert "1项" in kept("第21届中国专利奖天津拿了几个金奖")[0] and "1项" in kept("中国专利奖天津拿了几个金奖")[0]
+    assert "5个" not in kept("第二批试点城市有几个")[0] and "5个" in kept("第三批试点城市有几个")[0]

@@ -69,6 +69,8 @@ def test_years_places_and_relative_years():
     assert r.years == (2018,) and "北京市" in r.places
     assert read("那跟2020年比涨了多少？").base_years == (2020,) and read("那跟2020年比涨了多少？").years == ()
     assert read("海关前年扣了多少件").relative_year == "前年"
+    assert read("前一年法院受理了多少案子").relative_year == "前一年"  # the year before the report's
+    assert read("跟前一年比法院受理的案子涨了多少").relative_year == ""  # a comparison with it (同比) is answered
     assert read("二〇一九年法院收了多少案子").years == (2019,)
 
 
