@@ -87,7 +87,7 @@ def lexical(ex: Examples, names: Sequence[str]) -> Examples:
     columns = [i for i, n in enumerate(names) if n in DENSE_FEATURES]
     rows = np.asarray(ex.rows, dtype=np.float32).copy()
     rows[:, columns] = 0.0
-    return Examples(list(rows), ex.labels, ex.ids, ex.values, ex.groups, ex.questions, ex.parts)
+    return Examples(list(rows), ex.labels, ex.ids, ex.values, ex.groups, ex.questions, ex.parts, ex.documents)
 
 
 def sha256(path: Path) -> str:

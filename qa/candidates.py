@@ -3,7 +3,9 @@
 A figure is excluded only when the question and the figure state conflicting slots: another
 year, another action of the same report (新收 asked, 审结 written), another facet of the same
 measure (进口 asked, 出口 written), another label of a series (第22届 asked, 第21届 written), or a
-measure word of another unit group (多少人 asked, 件 written). Everything softer is a feature.
+measure word of another unit group (多少人 asked, 件 written). A change for a stock and a stock for a net
+change are checked on the figure chosen (`change_mismatch`): excluding them beforehand would leave a lone
+rival verified with no margin against it. Everything softer is a feature.
 
 >>> from qa.reader import read
 >>> unit_conflict(read("抓了多少人"), "件", "count"), unit_conflict(read("抓了多少人"), "名", "count")
@@ -122,6 +124,39 @@ def fact_labels(view, i: int) -> frozenset[tuple[str, str]]:
     return ordinal_labels(view.layout.sentence_of[view.facts[i].id].text)
 
 
+def total_of_facets(asked: frozenset, subject: frozenset) -> bool:
+    """The question names one facet of a family and the figure's subject (`whole_facets`) names several of it,
+    that one among them: the figure is their total (新收民事、刑事、行政案件9079件), not the one asked (民事案件多少件).
+
+    >>> total_of_facets(frozenset({("case", "民事")}), frozenset({("case", "民事"), ("case", "刑事")}))
+    True
+    >>> total_of_facets(frozenset({("case", "民事"), ("case", "刑事")}), frozenset({("case", "民事"), ("case", "刑事")}))
+    False
+    """
+    for family in {f for f, _ in asked}:
+        named = {n for f, n in asked if f == family}
+        written = {n for f, n in subject if f == family}
+        if len(named) == 1 and len(written) >= 2 and named <= written:
+            return True
+    return False
+
+
+def change_mismatch(reading: Reading, view: ReportView, chosen: int) -> str:
+    """Why figure ``chosen`` cannot answer a question about a stock or a net change ("" when it can): a stock as it
+    stands (现在总共有多少家分中心, words of qa/vocab/cues.toml [stock]) is never answered with an increment (新增4家);
+    a net change (净增了多少, [net_change]) never with a stock (达到28.9万件). The figure a change reaches
+    (增加到1112.4亿元) is a stock."""
+    if reading.operation != "value":
+        return ""
+    fact, delta = view.facts[chosen], view.layout.is_delta[chosen] and view.facts[chosen].role != "to"
+    if any(w in reading.text for w in vocabulary().cues("net_change", "words")):
+        return "" if delta else "报告没有写出这一项的净增数，只写了总数。"
+    if (reading.asked in ("count", "money") and reading.scope != "delta" and delta
+            and any(w in reading.text for w in vocabulary().cues("stock", "words"))):
+        return f"报告只写了新增的数量（{fact.figure_text}），没有写现有的总数。"
+    return ""
+
+
 def firm_actions(reading: Reading, text: str) -> set[str]:
     """Actions the question names with a word the report itself uses."""
     return {action for word, action in reading.action_words if word in text}
@@ -158,6 +193,17 @@ def fact_facets(view, i: int) -> frozenset:
             or v.facets_in(view.layout.sentence_of[view.facts[i].id].text))
 
 
+def whole_facets(view, i: int) -> frozenset:
+    """The facets a figure may be the total of (see `total_of_facets`): those its subject names, else, when its
+    own words name none, its sentence's (审结8820件 after 新收民事、刑事、行政案件9079件). Not its segment's: a list
+    item's segment names every item (专利、商标案件分别为120件…), its subject only its own."""
+    v = vocabulary()
+    subject = v.facets_in(view.facts[i].subject)
+    if subject or _written_for(view, i, v.facets_in, subject=True):
+        return subject
+    return v.facets_in(view.layout.sentence_of[view.facts[i].id].text)
+
+
 def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None = None,
              facets: frozenset | None = None) -> str:
     """Why figure ``i`` cannot answer ``reading`` ("" when it can)."""
@@ -170,7 +216,7 @@ def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None =
         return "unit"
     if action_conflict(firm, view.fact_actions[i], view.clause_actions[i]):
         return "action"
-    if facets and facet_conflict(facets, view.fact_facets[i]):
+    if facets and (facet_conflict(facets, view.fact_facets[i]) or total_of_facets(facets, view.subject_facets[i])):
         return "facet"
     if stated_conflict(reading, fact.figure_text):
         return "stated"
@@ -193,8 +239,7 @@ def conflict_codes(reading: Reading, view: ReportView, firm: set[str]) -> np.nda
     unit = ~fig.rank & (fig.classes != vocabulary().unit_class(reading.measure)) if reading.measure else none
     action = fig.acting & ~fig.naming_any(fig.actions, firm) if firm else none
     facets = vocabulary().facets_in(reading.text)  # precise words: no need for the report to use them
-    facet = (np.array([facet_conflict(facets, written) for written in view.fact_facets], dtype=bool)
-             if facets else none)
+    facet = fig.facet_conflicts(facets) if facets else none
     numbers = [x for x in reading.numbers if len(x) > 1]
     stated = (np.isin(fig.numbers, numbers) if reading.operation == "value" and reading.threshold is None
               and numbers else none)

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from qa.candidates import RetrievalView, sentence_candidates
+from qa.candidates import RetrievalView, change_mismatch, sentence_candidates
 from qa.coverage import expansions
 from qa.features import Asked, fact_matrix, sentence_matrix
 from qa.operating import as_quantity, list_items, operate, stated_total, total_of
@@ -119,6 +119,9 @@ class Decider:
             return Decision("refuse", reason=reason, probability=best)
         facts = tuple(self.view.facts[c[0]] for c in chosen if c is not None)
         probability = min(c[1] for c in chosen if c is not None)
+        mismatch = next(filter(None, (change_mismatch(p, self.view, c[0]) for p, c in zip(parts, chosen) if c)), "")
+        if mismatch:
+            return Decision("refuse", reason=mismatch, probability=probability)
         missing = sum(c is None for c in chosen)
         if operation in ("compare", "difference", "sum"):
             return operate(self.view, operation, facts, probability, missing, parts)

@@ -38,6 +38,11 @@ class FigureArrays:
         self.acting = _flags(view.fact_actions)  # the figure's own words name an action
         self.own_actions = _naming(view.fact_actions, n)
         self.actions = _naming([(*a, *c) for a, c in zip(view.fact_actions, view.clause_actions)], n)
+        self.facets = _naming(view.fact_facets, n)  # per (family, facet): the figures whose words name it
+        self.families = _naming([{family for family, _ in fs} for fs in view.fact_facets], n)
+        self.wholes = _naming(view.subject_facets, n)  # per (family, facet): figures that may be a total over it
+        self.whole_counts = {family: sum(a.astype(np.int64) for (f, _), a in self.wholes.items() if f == family)
+                             for family in {f for f, _ in self.wholes}}
         self.delta = _flags(view.layout.is_delta)
         self.comparison = _flags(f.comparison for f in facts)
         self.start = _flags(f.role == "from" for f in facts)  # 从874.6亿元增加到1112.4亿元: the starting figure
@@ -50,4 +55,15 @@ class FigureArrays:
         for name in names:
             if name in table:
                 out |= table[name]
+        return out
+
+    def facet_conflicts(self, asked: frozenset) -> np.ndarray:
+        """Per figure, `facet_conflict` or `total_of_facets` (qa.candidates) for the facets ``asked``."""
+        none = np.zeros(len(self.years), dtype=bool)
+        out = none.copy()
+        for family in {f for f, _ in asked}:
+            named = [x for x in asked if x[0] == family]
+            out |= self.families.get(family, none) & ~np.logical_or.reduce([self.facets.get(x, none) for x in named])
+            if len(named) == 1 and family in self.whole_counts:
+                out |= (self.whole_counts[family] >= 2) & self.wholes.get(named[0], none)
         return out

@@ -109,7 +109,22 @@ def find_measure(text: str, *, count_nouns: bool = True) -> tuple[str, frozenset
     if not word and count_nouns:  # 批捕的人数 counts people; 件数涨幅 asks a rate, not a count
         nouns = v.tables["units"]["count_nouns"]
         word = next((nouns[n] for n in sorted(nouns, key=len, reverse=True) if n in text), "")
+    if not word and m is None and count_nouns and counts_people(text):
+        word = "人"
     return word, (v.units_for(word) if word else frozenset())
+
+
+def counts_people(text: str) -> bool:
+    """Whether the thing counted after 多少/几, with no measure word, ends with a person noun (多少犯罪嫌疑人,
+    几位专家 has its measure word): nouns in qa/vocab/units.toml [person_nouns]; 多少专家库 counts libraries.
+
+    >>> counts_people("抓获了多少犯罪嫌疑人？"), counts_people("有多少专家库"), counts_people("涉案金额多少")
+    (True, False, False)
+    """
+    v = vocabulary()
+    people = alternation(v.units("person_nouns")["words"])
+    ask = alternation(v.ask_words)
+    return re.search(f"(?<!哪)(?:{ask})[^，,。？?！!、的]{{0,6}}?(?:{people})(?=$|[，,。？?！!\\s了呢吗啊呀吧])", text) is not None
 
 
 def find_counted(text: str) -> tuple[str, ...]:

@@ -199,3 +199,39 @@ def test_another_label_of_a_series_is_no_candidate():
     assert figures == {"5个"} and excluded["label"] == 1
     assert "1项" in kept("第21届中国专利奖天津拿了几个金奖")[0] and "1项" in kept("中国专利奖天津拿了几个金奖")[0]
     assert "5个" not in kept("第二批试点城市有几个")[0] and "5个" in kept("第三批试点城市有几个")[0]
+
+
+def test_a_total_over_several_kinds_is_not_one_of_them():
+    # was: 新收的知识产权案件中民事案件多少件 answered with the total of 民事、刑事、行政案件 (9079件)
+    kept = _candidates_of("2020年工作报告。\n一、审判\n全市法院新收知识产权民事、刑事、行政案件9079件，审结8820件。"
+                          "专利、商标案件分别为120件和340件。\n")
+    assert "9079件" not in kept("新收的知识产权案件中民事案件多少件")[0]
+    assert "8820件" not in kept("审结的知识产权案件中民事案件多少件")[0]  # its sentence's kinds: their total
+    assert "9079件" in kept("新收知识产权民事、刑事、行政案件一共多少件")[0]  # all of them named: the total
+    assert "340件" in kept("商标案件多少件")[0]  # a list item of its own kind stays
+
+
+def test_a_stock_is_not_answered_by_a_change_nor_a_net_change_by_a_stock():
+    # was: 到现在总共有多少家分中心 answered with 新增特色分中心4家; 有效注册商标净增了多少 with the stock 28.9万件
+    from qa.candidates import change_mismatch
+
+    doc = parse_document("2020年工作报告。\n一、运营\n2020年新增特色分中心4家。累计有效注册商标达到28.9万件。"
+                         "每万人口发明专利拥有量达到24.4件，净增2.1件。地区生产总值从874.6亿元增加到1112.4亿元。\n", doc_id="f")
+    view = ReportView(doc, chunk_document(doc), extract_facts(doc))
+    at = {f.figure_text: i for i, f in enumerate(view.facts)}
+
+    def why(question, figure):
+        return change_mismatch(read(question), view, at[figure])
+
+    assert "新增" in why("到现在总共有多少家分中心", "4家") and why("2020年新增了多少家分中心", "4家") == ""
+    assert why("分中心有多少家", "4家") == ""  # no word of a stock as it stands: the count of new ones may answer
+    assert "净增" in why("有效注册商标比上年净增了多少万件", "28.9万件") and why("有效注册商标有多少万件", "28.9万件") == ""
+    assert why("每万人口发明专利拥有量净增多少件", "2.1件") == ""
+    assert why("目前地区生产总值有多少", "1112.4亿元") == ""  # the figure a change reaches is a stock
+
+
+def test_people_counted_without_a_measure_word_are_not_cases():
+    # was: 涉疫情案件中抓獲了多少犯罪嫌疑人 answered with 立案237起
+    kept = _candidates_of("2020年工作报告。\n一、公安\n立涉疫情制售假冒伪劣商品犯罪案件237起，抓获犯罪嫌疑人564名。\n")
+    figures, excluded = kept("涉疫情案件中抓获了多少犯罪嫌疑人")
+    assert "237起" not in figures and "564名" in figures and excluded["unit"] == 1

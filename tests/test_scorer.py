@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from eval.fit import TRAINING, Examples, choose_threshold, fit_models, load_training, sha256
+from eval.fit import TRAINING, Examples, choose_threshold, doc_weights, fit_models, load_training, sha256
 from index.settings import REPO_ROOT
 from qa.scorer import WEIGHTS, LinearModel, WeightsError, load_weights, model_features, untrained
 
@@ -77,6 +77,24 @@ def test_threshold_is_the_lowest_meeting_the_rate():
     by_question = {"a": [(0.9, 1)], "b": [(0.6, 0)], "c": [(0.4, 0)]}
     threshold, counts = choose_threshold(ex, by_question, max_wrong=0.0)
     assert threshold == 0.61 and counts["right"] == 1 and counts["wrong"] == 0
+
+
+def test_a_weighted_wrong_rate_counts_each_document_alike():
+    # two questions of a big report answered right, one of a small report answered wrong at 0.5
+    ex = Examples(questions={"a:1": True, "a:2": True, "b:1": False},
+                  parts={"a:1": [(0, 1)], "a:2": [(1, 2)], "b:1": [(2, 3)]},
+                  documents={"a:1": "big", "a:2": "big", "b:1": "small"})
+    by_question = {"a:1": [(0.9, 1)], "a:2": [(0.9, 1)], "b:1": [(0.5, 0)]}
+    assert choose_threshold(ex, by_question, max_wrong=0.4)[0] == 0.05  # 1 of 3 questions wrong: allowed
+    balanced = doc_weights(ex.documents, 1.0)
+    assert choose_threshold(ex, by_question, max_wrong=0.4, weights=balanced)[0] == 0.51  # half the weight wrong
+
+
+def test_fitting_with_balanced_documents_keeps_the_signal():
+    ex = _synthetic(200, np.random.default_rng(1))
+    ex.documents = {k: ("big" if i % 4 else "small") for i, k in enumerate(ex.questions)}
+    rank, verify, cv = fit_models(ex, ("signal", "noise"), ("top_logit", "margin", "signal"), balance=1.0)
+    assert rank["coef"][0] > 5 * abs(rank["coef"][1]) and cv["balance"] == 1.0
 
 
 def test_every_reserved_set_is_listed_with_its_report():
