@@ -235,3 +235,13 @@ def test_people_counted_without_a_measure_word_are_not_cases():
     kept = _candidates_of("2020年工作报告。\n一、公安\n立涉疫情制售假冒伪劣商品犯罪案件237起，抓获犯罪嫌疑人564名。\n")
     figures, excluded = kept("涉疫情案件中抓获了多少犯罪嫌疑人")
     assert "237起" not in figures and "564名" in figures and excluded["unit"] == 1
+
+
+def test_a_rank_among_others_and_a_stage_of_review_are_facets():
+    # was: 在四个直辖市中排第几 answered with 全国第8位; 最后评上几人 with 初审合格8人
+    kept = _candidates_of("2020年工作报告。\n一、环境\n2019年天津知识产权保护满意度位居全国第8位，在四个直辖市中位列第1位。"
+                          "初审合格知识产权高级职称评审参评人员8人。\n")
+    assert kept("在四个直辖市中天津的保护满意度排第几")[0] >= {"第1位"}
+    assert "第8位" not in kept("在四个直辖市中天津的保护满意度排第几")[0]
+    assert "第1位" not in kept("天津的保护满意度全国排第几")[0] and "第8位" in kept("天津的保护满意度全国排第几")[0]
+    assert "8人" not in kept("知识产权高级职称最后评上了几个人")[0] and "8人" in kept("高级职称初审合格几人")[0]
