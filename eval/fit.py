@@ -239,40 +239,38 @@ def decisions(ex: Examples, by_question: dict[str, list[tuple[float, int]]], thr
     """Question outcomes when each part is answered with its top candidate if verified at ``threshold``."""
     counts = {"right": 0, "partial": 0, "wrong": 0, "refused_answerable": 0, "refused_unanswerable": 0}
     for key, answerable in ex.questions.items():
-        parts = by_question.get(key, [])
-        answered = [lab for p, lab in parts if p >= threshold]
-        if not answered:
-            counts["refused_answerable" if answerable else "refused_unanswerable"] += 1
-        elif not answerable or not all(answered):
-            counts["wrong"] += 1
-        else:
-            counts["right" if len(answered) == len(parts) else "partial"] += 1
+        counts[outcome(answerable, by_question.get(key, []), threshold)] += 1
     return counts
+
+
+def outcome(answerable: bool, parts: list[tuple[float, int]], threshold: float) -> str:
+    """One question's outcome at ``threshold`` from its parts' (probability, right) pairs: refused, wrong (an
+    unanswerable one answered, or a part answered wrongly), partly or wholly right.
+
+    >>> outcome(True, [(0.9, 1), (0.4, 1)], 0.5), outcome(False, [(0.9, 0)], 0.5), outcome(True, [(0.4, 1)], 0.5)
+    ('partial', 'wrong', 'refused_answerable')
+    """
+    answered = [lab for p, lab in parts if p >= threshold]
+    if not answered:
+        return "refused_answerable" if answerable else "refused_unanswerable"
+    if not answerable or not all(answered):
+        return "wrong"
+    return "right" if len(answered) == len(parts) else "partial"
 
 
 def choose_threshold(ex: Examples, by_question, max_wrong: float, weights: dict | None = None) -> tuple[float, dict]:
     """The lowest threshold whose wrong answers are at most ``max_wrong`` of the questions (of their weight,
     with ``weights`` per question)."""
+    w = weights or {}
+    total = max(1e-9, sum(w.get(k, 1.0) for k in ex.questions))
+
     def wrong_rate(threshold: float) -> float:
-        w = weights or {}
-        wrong = sum(w.get(k, 1.0) for k in wrong_questions(ex, by_question, threshold))
-        return wrong / max(1e-9, sum(w.get(k, 1.0) for k in ex.questions))
+        return sum(w.get(k, 1.0) for k, answerable in ex.questions.items()
+                   if outcome(answerable, by_question.get(k, []), threshold) == "wrong") / total
 
-    for threshold in [*np.round(np.arange(0.05, 0.96, 0.01), 2)]:
-        if wrong_rate(float(threshold)) <= max_wrong:
-            break
-    threshold = float(threshold)
+    threshold = next((float(t) for t in np.round(np.arange(0.05, 0.96, 0.01), 2) if wrong_rate(float(t)) <= max_wrong),
+                     0.95)
     return threshold, {**decisions(ex, by_question, threshold), "wrong_rate": round(wrong_rate(threshold), 4)}
-
-
-def wrong_questions(ex: Examples, by_question, threshold: float) -> list[str]:
-    """Questions answered wrong at ``threshold``: an answerable one with a wrong part, an unanswerable one answered."""
-    out = []
-    for key, answerable in ex.questions.items():
-        answered = [lab for p, lab in by_question.get(key, []) if p >= threshold]
-        if answered and (not answerable or not all(answered)):
-            out.append(key)
-    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -107,7 +106,6 @@ def facet_conflict(asked: frozenset, written: frozenset) -> bool:
     return any(not any((g, n) in written for g, n in asked if g == f) for f in shared)
 
 
-@lru_cache(maxsize=4096)
 def ordinal_labels(text: str) -> frozenset[tuple[str, str]]:
     """(counter, number) of the ordinal labels a text names, numerals as digits (counters in qa/vocab/cues.toml
     [ordinal_labels]); compared with `facet_conflict`, the counter as the family.
@@ -119,13 +117,8 @@ def ordinal_labels(text: str) -> frozenset[tuple[str, str]]:
     return frozenset((m.group(2), m.group(1)) for m in re.finditer(f"第(\\d+)({counters})", numerals_to_digits(text)))
 
 
-def fact_labels(view, i: int) -> frozenset[tuple[str, str]]:
-    """The ordinal labels of the sentence holding figure ``i``."""
-    return ordinal_labels(view.layout.sentence_of[view.facts[i].id].text)
-
-
 def total_of_facets(asked: frozenset, subject: frozenset) -> bool:
-    """The question names one facet of a family and the figure's subject (`whole_facets`) names several of it,
+    """The question names one facet of a family and the figure's subject (`facet_sets`) names several of it,
     that one among them: the figure is their total (新收民事、刑事、行政案件9079件), not the one asked (民事案件多少件).
 
     >>> total_of_facets(frozenset({("case", "民事")}), frozenset({("case", "民事"), ("case", "刑事")}))
@@ -148,7 +141,8 @@ def change_mismatch(reading: Reading, view: ReportView, chosen: int) -> str:
     (增加到1112.4亿元) is a stock."""
     if reading.operation != "value":
         return ""
-    fact, delta = view.facts[chosen], view.layout.is_delta[chosen] and view.facts[chosen].role != "to"
+    fact = view.facts[chosen]
+    delta = view.layout.is_delta[chosen] and fact.role != "to"
     if any(w in reading.text for w in vocabulary().cues("net_change", "words")):
         return "" if delta else "报告没有写出这一项的净增数，只写了总数。"
     if (reading.asked in ("count", "money") and reading.scope != "delta" and delta
@@ -185,23 +179,16 @@ def fact_actions(view, i: int) -> tuple[str, ...]:
     return _written_for(view, i, vocabulary().actions_in)
 
 
-def fact_facets(view, i: int) -> frozenset:
-    """Facets written for a figure, its subject included (see `_written_for`), else those of its sentence: a
-    figure named by no facet in a sentence about 专利 only (运营收入合同金额… 专利质押融资…) is no 商标 figure."""
+def facet_sets(view, i: int) -> tuple[frozenset, frozenset]:
+    """(facets, wholes) of a figure. Its facets: those written for it, its subject included (see `_written_for`),
+    else its sentence's — a figure named by no facet in a sentence about 专利 only (运营收入合同金额… 专利质押融资…)
+    is no 商标 figure. The facets it may be the total of (`total_of_facets`): those its subject names, else, when
+    its own words name none, its sentence's (审结8820件 after 新收民事、刑事、行政案件9079件); not its segment's, for
+    a list item's segment names every item (专利、商标案件分别为120件…) and its subject only its own."""
     v = vocabulary()
-    return (_written_for(view, i, v.facets_in, subject=True)
-            or v.facets_in(view.layout.sentence_of[view.facts[i].id].text))
-
-
-def whole_facets(view, i: int) -> frozenset:
-    """The facets a figure may be the total of (see `total_of_facets`): those its subject names, else, when its
-    own words name none, its sentence's (审结8820件 after 新收民事、刑事、行政案件9079件). Not its segment's: a list
-    item's segment names every item (专利、商标案件分别为120件…), its subject only its own."""
-    v = vocabulary()
-    subject = v.facets_in(view.facts[i].subject)
-    if subject or _written_for(view, i, v.facets_in, subject=True):
-        return subject
-    return v.facets_in(view.layout.sentence_of[view.facts[i].id].text)
+    written = _written_for(view, i, v.facets_in, subject=True)
+    sentence = frozenset() if written else v.facets_in(view.layout.sentence_of[view.facts[i].id].text)
+    return written or sentence, v.facets_in(view.facts[i].subject) or sentence
 
 
 def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None = None,
@@ -216,18 +203,17 @@ def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None =
         return "unit"
     if action_conflict(firm, view.fact_actions[i], view.clause_actions[i]):
         return "action"
-    if facets and (facet_conflict(facets, view.fact_facets[i]) or total_of_facets(facets, view.subject_facets[i])):
+    if facets and (facet_conflict(facets, view.fact_facets[i]) or total_of_facets(facets, view.whole_facets[i])):
         return "facet"
     if stated_conflict(reading, fact.figure_text):
         return "stated"
     labels = ordinal_labels(reading.text)
-    if labels and facet_conflict(labels, fact_labels(view, i)):
+    if labels and facet_conflict(labels, view.fact_ordinals[i]):
         return "label"
     return ""
 
 
 CONFLICTS = ("year", "unit", "action", "facet", "stated", "label")  # in the order `conflict` tries them
-
 
 
 def conflict_codes(reading: Reading, view: ReportView, firm: set[str]) -> np.ndarray:
@@ -244,8 +230,7 @@ def conflict_codes(reading: Reading, view: ReportView, firm: set[str]) -> np.nda
     stated = (np.isin(fig.numbers, numbers) if reading.operation == "value" and reading.threshold is None
               and numbers else none)
     labels = ordinal_labels(reading.text)
-    label = (np.array([facet_conflict(labels, fact_labels(view, i)) for i in range(len(view.facts))], dtype=bool)
-             if labels else none)
+    label = fig.ordinal_conflicts(labels) if labels else none
     return np.select([year, unit, action, facet, stated, label], [1, 2, 3, 4, 5, 6], 0)
 
 

@@ -189,7 +189,6 @@ class Decider:
                     out[k] = (ranked.scored[0].index, p)
         return out
 
-
     def _list_total(self, part: Reading, ranked: Ranked, threshold: float) -> Decision | None:
         """A total over the list the best figure belongs to (None: answer that figure as a value).
         The list's items give one answer together, so they are verified as one: no item is the
@@ -227,7 +226,6 @@ class Decider:
         """The view's indices of ``facts`` (the items of a list verified as one)."""
         ids = {f.id for f in facts}
         return frozenset(i for i, f in enumerate(self.view.facts) if f.id in ids)
-
 
     def _with_focus(self, reading: Reading, ranked: Ranked, threshold: float) -> Decision:
         """The other operands come from the last answer: 跟评审专家库加起来多少人？ after one figure

@@ -40,7 +40,9 @@ class FigureArrays:
         self.actions = _naming([(*a, *c) for a, c in zip(view.fact_actions, view.clause_actions)], n)
         self.facets = _naming(view.fact_facets, n)  # per (family, facet): the figures whose words name it
         self.families = _naming([{family for family, _ in fs} for fs in view.fact_facets], n)
-        self.wholes = _naming(view.subject_facets, n)  # per (family, facet): figures that may be a total over it
+        self.wholes = _naming(view.whole_facets, n)  # per (family, facet): figures that may be a total over it
+        self.ordinals = _naming(view.fact_ordinals, n)  # per (counter, number): 第21届 in the figure's sentence
+        self.counters = _naming([{counter for counter, _ in ls} for ls in view.fact_ordinals], n)
         self.whole_counts = {family: sum(a.astype(np.int64) for (f, _), a in self.wholes.items() if f == family)
                              for family in {f for f, _ in self.wholes}}
         self.delta = _flags(view.layout.is_delta)
@@ -60,10 +62,23 @@ class FigureArrays:
     def facet_conflicts(self, asked: frozenset) -> np.ndarray:
         """Per figure, `facet_conflict` or `total_of_facets` (qa.candidates) for the facets ``asked``."""
         none = np.zeros(len(self.years), dtype=bool)
-        out = none.copy()
+        out = _others(asked, self.facets, self.families, none)
         for family in {f for f, _ in asked}:
             named = [x for x in asked if x[0] == family]
-            out |= self.families.get(family, none) & ~np.logical_or.reduce([self.facets.get(x, none) for x in named])
             if len(named) == 1 and family in self.whole_counts:
                 out |= (self.whole_counts[family] >= 2) & self.wholes.get(named[0], none)
         return out
+
+    def ordinal_conflicts(self, asked: frozenset) -> np.ndarray:
+        """Per figure, `facet_conflict` (qa.candidates) for the ordinal labels ``asked`` (第22届)."""
+        return _others(asked, self.ordinals, self.counters, np.zeros(len(self.years), dtype=bool))
+
+
+def _others(asked: frozenset, named: dict[tuple, np.ndarray], families: dict[str, np.ndarray],
+            none: np.ndarray) -> np.ndarray:
+    """Figures that name a family ``asked`` names, but none of its members asked (出口 written, 进口 asked)."""
+    out = none.copy()
+    for family in {f for f, _ in asked}:
+        members = [named.get(x, none) for x in asked if x[0] == family]
+        out |= families.get(family, none) & ~np.logical_or.reduce(members)
+    return out

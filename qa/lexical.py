@@ -62,8 +62,8 @@ def pos_tags(text: str) -> tuple[tuple[str, str], ...]:
     ensure_jieba()
     # Without the HMM: its Viterbi pass on unknown words was most of tagging a new question (~0.4 ms of ~2.4
     # outside the encoder); measured without it, the fact table's scores are unchanged and training and dev
-    # accuracy too (5 of 2,078 answers changed; wrong
-    # answers one more on training, one fewer on dev). The tagger then calls a number "eng": it is "m".
+    # accuracy too (5 of 2,078 answers changed; wrong answers one more on training, one fewer on dev).
+    # The tagger then calls a number "eng": it is "m".
     return tuple((w.word, "m" if w.flag == "eng" and _NUMBER.fullmatch(w.word) else w.flag)
                  for w in pseg.cut(text, HMM=False))
 

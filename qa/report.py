@@ -67,12 +67,14 @@ class ReportView:
         self.sentence_vectors = np.array([vectors.get(s.text, zero) for s in self.sentences], dtype=np.float32)
         self.clause_vectors = np.array([vectors.get(self.clause_text(i), zero) for i in range(len(self.facts))],
                                        dtype=np.float32)
-        from qa.candidates import fact_actions, fact_facets, whole_facets
+        from qa.candidates import fact_actions, facet_sets, ordinal_labels
         from qa.vocabulary import vocabulary
 
         self.fact_actions = [fact_actions(self, i) for i in range(len(self.facts))]
-        self.fact_facets = [fact_facets(self, i) for i in range(len(self.facts))]
-        self.subject_facets = [whole_facets(self, i) for i in range(len(self.facts))]
+        sets = [facet_sets(self, i) for i in range(len(self.facts))]
+        self.fact_facets = [facets for facets, _ in sets]
+        self.whole_facets = [wholes for _, wholes in sets]  # what each figure may be the total of
+        self.fact_ordinals = [ordinal_labels(s.text) for s in self.layout.fact_sentences]  # 第21届 of its sentence
         self.clause_actions = [vocabulary().actions_in(c.clause) for c in self.layout.contexts]
         self.sentence_index = {s.start: i for i, s in enumerate(self.sentences)}
         self.fact_sentence = [self.sentence_index[self.layout.sentence_of[f.id].start] for f in self.facts]

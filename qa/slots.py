@@ -197,13 +197,11 @@ def relative_year(text: str) -> str:
     >>> relative_year("前一年法院收了多少案子"), relative_year("学前一年免费教育惠及多少人"), relative_year("海关前年扣了多少")
     ('前一年', '', '前年')
     """
-    import jieba
-
-    from qa.lexical import ensure_jieba
-
     words = [w for w in vocabulary().tables["cues"]["relative_years"]["before"] if w in text]
     if not words:
         return ""
-    ensure_jieba()
-    starts = {start for _, start, _ in jieba.tokenize(text)}
+    starts, at = set(), 0
+    for word, _ in block_tags(text):  # the reader's own (cached) segmentation of the question
+        starts.add(at)
+        at += len(word)
     return next((w for w in words if any(m.start() in starts for m in re.finditer(re.escape(w), text))), "")
