@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -117,6 +118,9 @@ def ordinal_labels(text: str) -> frozenset[tuple[str, str]]:
     return frozenset((m.group(2), m.group(1)) for m in re.finditer(f"第(\\d+)({counters})", numerals_to_digits(text)))
 
 
+ANY_KIND = "*"  # in a figure's wholes: a total whose parts (其中…) name kinds of the family, itself none of them
+
+
 def total_of_facets(asked: frozenset, subject: frozenset) -> bool:
     """The question names one facet of a family and the figure's subject (`facet_sets`) names several of it,
     that one among them: the figure is their total (新收民事、刑事、行政案件9079件), not the one asked (民事案件多少件).
@@ -125,11 +129,17 @@ def total_of_facets(asked: frozenset, subject: frozenset) -> bool:
     True
     >>> total_of_facets(frozenset({("case", "民事"), ("case", "刑事")}), frozenset({("case", "民事"), ("case", "刑事")}))
     False
+
+    A total whose parts name kinds of a family (有效专利24.6万件，其中有效发明专利38152件) is none of them either:
+    asked 实用新型, it is the total of every kind, not that one.
+
+    >>> total_of_facets(frozenset({("patent", "实用新型")}), frozenset({("patent", ANY_KIND)}))
+    True
     """
     for family in {f for f, _ in asked}:
         named = {n for f, n in asked if f == family}
         written = {n for f, n in subject if f == family}
-        if len(named) == 1 and len(written) >= 2 and named <= written:
+        if len(named) == 1 and (len(written) >= 2 and named <= written or ANY_KIND in written):
             return True
     return False
 
@@ -179,16 +189,20 @@ def fact_actions(view, i: int) -> tuple[str, ...]:
     return _written_for(view, i, vocabulary().actions_in)
 
 
-def facet_sets(view, i: int) -> tuple[frozenset, frozenset]:
+def facet_sets(view, i: int, parts: Sequence[int] = ()) -> tuple[frozenset, frozenset]:
     """(facets, wholes) of a figure. Its facets: those written for it, its subject included (see `_written_for`),
     else its sentence's — a figure named by no facet in a sentence about 专利 only (运营收入合同金额… 专利质押融资…)
     is no 商标 figure. The facets it may be the total of (`total_of_facets`): those its subject names, else, when
     its own words name none, its sentence's (审结8820件 after 新收民事、刑事、行政案件9079件); not its segment's, for
-    a list item's segment names every item (专利、商标案件分别为120件…) and its subject only its own."""
+    a list item's segment names every item (专利、商标案件分别为120件…) and its subject only its own. A total
+    whose ``parts`` (其中…, by their subjects) name kinds of a family its own words do not is the total over
+    that family's kinds (`ANY_KIND`)."""
     v = vocabulary()
     written = _written_for(view, i, v.facets_in, subject=True)
     sentence = frozenset() if written else v.facets_in(view.layout.sentence_of[view.facts[i].id].text)
-    return written or sentence, v.facets_in(view.facts[i].subject) or sentence
+    own = {f for f, _ in written}
+    over = {(f, ANY_KIND) for j in parts for f, _ in v.facets_in(view.facts[j].subject) if f not in own}
+    return written or sentence, (v.facets_in(view.facts[i].subject) or sentence) | over
 
 
 def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None = None,

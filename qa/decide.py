@@ -17,7 +17,7 @@ from qa.candidates import RetrievalView, change_mismatch, sentence_candidates
 from qa.coverage import expansions
 from qa.features import Asked, fact_matrix, sentence_matrix
 from qa.operating import as_quantity, list_items, operate, stated_total, total_of
-from qa.prepared import PartWork, Prepared, prepare
+from qa.prepared import PartWork, Prepared, prepare, with_report_years
 from qa.ranked import Decision, Ranked, Scored
 from qa.reading import Reading
 from qa.report import ReportView
@@ -68,6 +68,7 @@ class Decider:
 
     # -- decisions -----------------------------------------------------------------------
     def decide(self, reading: Reading, retrieved: RetrievalResult) -> Decision:
+        reading = with_report_years(reading, self.view)
         prepared = prepare(reading, self.view)
         if prepared.reason:
             return Decision("refuse", reason=prepared.reason)

@@ -62,15 +62,17 @@ def kind_ask(reading: Reading) -> tuple:
     """What of a reading the kind features read: its cue groups with what it asks, what it asks, whether
     its 多少 is bare (no measure word, unit or counted thing), the units it allows, whether it names a
     counted thing."""
+    points = any(w in reading.text for w in vocabulary().tables["cues"]["points"]["words"])
     return (frozenset(reading.cues) | {reading.asked}, reading.asked,
-            not (reading.measure or reading.units or reading.counted), frozenset(reading.units), bool(reading.counted))
+            not (reading.measure or reading.units or reading.counted), frozenset(reading.units), bool(reading.counted),
+            points)
 
 
 @lru_cache(maxsize=8192)
 def kind_row(ask: tuple, kind: str, unit: str, comparison: str | None) -> tuple[float, ...]:
     """`kind_features` as a row in KIND_FEATURES order, per `kind_ask` and kind of figure (kept: questions
     ask alike, and a report has few kinds of figure)."""
-    cues, asked, bare, units, counted = ask
+    cues, asked, bare, units, counted, points = ask
     growth, rank = is_growth(kind, comparison), kind == "rank"
     percent = kind == "percent" or unit == "%"
     money = kind == "money" or vocabulary().unit_class(unit) == "money"
@@ -99,6 +101,8 @@ def kind_row(ask: tuple, kind: str, unit: str, comparison: str | None) -> tuple[
         "duration_unasked": float(kind == "duration" and asked != "duration"),
         "unit_fit": float(bool(units) and unit in units),
         "unit_miss": float(bool(units) and unit not in units and not growth and not percent),
+        # 同比涨了多少 asks the rate (1.2%), not how many points the rate moved (涨幅扩大0.3个百分点)
+        "points_unasked": float(unit in vocabulary().tables["cues"]["points"]["units"] and not points),
     }
     return tuple(values[name] for name in KIND_FEATURES)
 
@@ -141,12 +145,12 @@ FACT_FEATURES = (
     "unit_fit", "unit_miss", "actor_fit", "action_fit", "action_other", "counted_fit", "counted_missing", "delta_unasked", "in_question", "focus_same",
     "focus_linked", "focus_sentence", "year_stated", "other_year", "month_fit", "month_conflict", "asks_total", "total_vs_delta",
     "average_missing", "focus_growth", "cov_gap", "segment_lead", "action_lead", "slots_stated", "slot_lead",
-    "subject_cover", "subject_lead", "slots_unmet", "slots_all_met", "from_unasked", "from_fit",
+    "subject_cover", "subject_lead", "slots_unmet", "slots_all_met", "from_unasked", "from_fit", "points_unasked",
 )
 # The columns `kind_features` gives, in its order.
 KIND_FEATURES = ("kind_ok", "kind_bad", "growth_fit", "growth_missing", "percent_fit", "percent_missing", "rank_fit",
                  "rank_missing", "money_fit", "money_missing", "unexpected_kind", "money_unasked", "duration_fit",
-                 "duration_unasked", "unit_fit", "unit_miss")
+                 "duration_unasked", "unit_fit", "unit_miss", "points_unasked")
 # Fits that say a figure matches a slot the question states; `slot_lead` compares their sum with the
 # best other candidate's (警察抓了多少人: the one figure in 人 counted by 抓获 for 公安 stands alone).
 SLOT_FITS = ("kind_ok", "unit_fit", "actor_fit", "action_fit", "counted_fit", "year_stated", "month_fit")

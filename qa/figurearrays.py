@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa.candidates import leading_number, written_class
+from qa.candidates import ANY_KIND, leading_number, written_class
 
 
 def _flags(values) -> np.ndarray:
@@ -43,7 +43,8 @@ class FigureArrays:
         self.wholes = _naming(view.whole_facets, n)  # per (family, facet): figures that may be a total over it
         self.ordinals = _naming(view.fact_ordinals, n)  # per (counter, number): 第21届 in the figure's sentence
         self.counters = _naming([{counter for counter, _ in ls} for ls in view.fact_ordinals], n)
-        self.whole_counts = {family: sum(a.astype(np.int64) for (f, _), a in self.wholes.items() if f == family)
+        self.whole_counts = {family: sum(a.astype(np.int64) for (f, k), a in self.wholes.items()
+                                     if f == family and k != ANY_KIND)
                              for family in {f for f, _ in self.wholes}}
         self.delta = _flags(view.layout.is_delta)
         self.comparison = _flags(f.comparison for f in facts)
@@ -67,6 +68,8 @@ class FigureArrays:
             named = [x for x in asked if x[0] == family]
             if len(named) == 1 and family in self.whole_counts:
                 out |= (self.whole_counts[family] >= 2) & self.wholes.get(named[0], none)
+            if len(named) == 1:  # a total over every kind of the family (ANY_KIND)
+                out |= self.wholes.get((family, ANY_KIND), none)
         return out
 
     def ordinal_conflicts(self, asked: frozenset) -> np.ndarray:

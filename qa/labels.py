@@ -140,7 +140,8 @@ def _word_labels() -> re.Pattern:
     (表2, 附件1: not after another character, or 代表3000人 would be one)."""
     refs = _words("set_references")
     parts = _words("numbered_parts")
-    return re.compile(rf"{_words('vague_amounts')}|(?:{refs})(?:{_CN_NUM}|\d{{1,2}})"
+    articles = rf"(?<![第\d.零〇一二两三四五六七八九十百千万])一(?:{_words('article_measures')})(?![余多])"
+    return re.compile(rf"{_words('vague_amounts')}|{articles}|(?:{refs})(?:{_CN_NUM}|\d{{1,2}})"
                       rf"|(?<![\u4e00-\u9fff])(?:{parts})\s?\d{{1,3}}(?![\d.%])")
 
 
@@ -168,6 +169,8 @@ def label_spans(text: str) -> list[tuple[int, int]]:
     ['三期']
     >>> [q.text for q in find_quantities("20.2026年10件民生实事")]  # item 20, then a year
     ['10件']
+    >>> [q.text for q in find_quantities("走出一条新路，排名第一个，建成十一个站")]  # 一条 is an article
+    ['第一', '十一个']
     """
     spans = [m.span() for m in _BOOK.finditer(text)]
     for m in _QUOTE.finditer(text):

@@ -121,6 +121,7 @@ class ReportLayout:
         86名专家组成的……专家库" keeps each noun written after its figure with that figure.
         """
         text, segments = self.document.text, {}
+        self.segment_spans: dict[str, tuple[int, int]] = {}
         for fact in self.facts:
             c_start, c_end = self.clauses[fact.id]
             previous = [f for f in self.facts if c_start <= f.end <= fact.start]
@@ -128,7 +129,34 @@ class ReportLayout:
             start = self._cut(max(previous, key=lambda f: f.end).end, fact.start, True) if previous else c_start
             end = self._cut(fact.end, min(following, key=lambda f: f.start).start, False) if following else c_end
             segments[fact.id] = text[start:end]
+            self.segment_spans[fact.id] = (start, end)
         return segments
+
+    def shared_clause(self, fact) -> str:
+        """A figure's clause without the segments of the other figures of a list in it (those disjoint from its
+        own): what one item names (…评审专家库) is about that item only, and a clause-level match on it made
+        its neighbour (…保护专家库) the answer to 评审专家库有多少名专家 (measured).
+
+        >>> from index.chunking import chunk_document
+        >>> from index.corpus import parse_document
+        >>> from qa.facts import extract_facts
+        >>> doc = parse_document("成立20名专家组成的专家组、86名专家组成的保护专家库、43名专家组成的评审专家库。", doc_id="t")
+        >>> layout = ReportLayout(doc, chunk_document(doc), extract_facts(doc))
+        >>> layout.shared_clause(layout.facts[1])  # the first item's segment holds the lead 成立 too
+        ' 、86名专家组成的保护专家库、 '
+        """
+        c_start, c_end = self.clauses[fact.id]
+        own_start, own_end = self.segment_spans[fact.id]
+        text, out, at = self.document.text, [], c_start
+        others = sorted(self.segment_spans[f.id] for f in self.facts
+                        if f.id != fact.id and c_start <= f.start < c_end)
+        for start, end in others:
+            if end <= own_start or start >= own_end:  # disjoint from its own segment: another item's words
+                out.append(text[at:max(at, start)])
+                out.append(" ")
+                at = max(at, end)
+        out.append(text[at:c_end])
+        return "".join(out)
 
     def _clause(self, fact) -> tuple[int, int]:
         passage = self.passage_at(fact.start)
@@ -158,13 +186,13 @@ class ReportLayout:
 
     def _fact_context(self, fact) -> Context:
         passage = self.passage_at(fact.start)
-        clause = self.clause(fact)
         near = [self.segments[fact.id], fact.subject or ""]
         base = self.by_id.get(getattr(fact, "base_fact_id", None))
         if base is not None:  # a growth rate is about what its base figure counts
             near.append(self.segments[base.id])
-        # who did it counts nearly as much as what was done: the actor sits with the clause
-        return Context(segment=" ".join(near), clause=f"{clause} {fact.actor or ''}",
+        # who did it counts nearly as much as what was done: the actor sits with the clause, the clause as far
+        # as it is about this figure (another list item's words are not: shared_clause)
+        return Context(segment=" ".join(near), clause=f"{self.shared_clause(fact)} {fact.actor or ''}",
                        sentence=f"{self.sentence_of[fact.id].text} {self.topic(passage)}", paragraph=passage.text)
 
     def topic(self, passage: Passage) -> str:

@@ -12,7 +12,7 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -54,13 +54,34 @@ class Prepared:
     tentative: bool = False  # figures only if one is sure enough, else a sentence (a question with no question word)
 
 
+def with_report_years(reading: Reading, view: ReportView) -> Reading:
+    """今年 and 去年 as the report's years: a report that reviews one year and plans the next (a work report
+    of 2026) calls the plan's year 今年 and the review's 去年; a question naming a year keeps it, and a
+    report about one year leaves both words as they are (`ReportView.current_year`).
+
+    >>> from types import SimpleNamespace as NS
+    >>> r = Reading(question="", text="", now_offset=-1, parts=(Reading(question="", text="", now_offset=0),))
+    >>> out = with_report_years(r, NS(current_year=2026))
+    >>> out.years, out.parts[0].years
+    ((2025,), (2026,))
+    """
+    now = view.current_year
+    if now is None:
+        return reading
+    parts = tuple(with_report_years(p, view) for p in reading.parts)
+    years = reading.years or ((now + reading.now_offset,) if reading.now_offset is not None else ())
+    return replace(reading, years=years, parts=parts)
+
+
 def prepare(reading: Reading, view: ReportView) -> Prepared:
     reason = out_of_scope(reading, view)
     if reason:
         return Prepared(reason)
     if not wants_figure(reading):
         if may_want_figure(reading):
-            return Prepared("", True, (PartWork.of(reading, view),), tentative=True)
+            # a measure named with no question word (每万人口发明专利拥有量？) asks its amount: scored as a
+            # count, so its value beats its rank (居全国第六) and its increment (净增2.1件) written beside it
+            return Prepared("", True, (PartWork.of(replace(reading, asked="count"), view),), tentative=True)
         return Prepared()
     return Prepared("", True, tuple(PartWork.of(p, view) for p in reading.parts or (reading,)))
 
@@ -84,8 +105,11 @@ def out_of_scope(reading: Reading, view: ReportView) -> str:
         if place not in text and place[:2] not in text:
             return f"这份报告只涉及本地区的工作，没有提到“{place}”。"
     terms = QueryTerms.build(reading.all_terms, view.stats)
-    if terms.rows and len(terms.unknown) == len(reading.all_terms) and not reading.actors:
-        return "报告中没有与这个问题相关的内容。"  # not one word of the question is in the report, in any form
+    if terms.rows and len(terms.unknown) == len(reading.all_terms) and not reading.actors and not (
+            reading.measure and reading.measure in text):
+        # not one word of the question is in the report, in any form; a measure word it writes (亩, 公顷)
+        # leaves it to scoring: 庄稼种了多少亩 names 农作物 in everyday words only
+        return "报告中没有与这个问题相关的内容。"
     asks = reading.cues or reading.parts or reading.followup or reading.operation != "value"
     if not asks and terms.unknown_weight >= UNREAD_UNKNOWN:
         # no question word and mostly words the report never uses: an instruction, not a question

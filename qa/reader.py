@@ -28,7 +28,8 @@ from qa.numbers import find_years
 from qa.parts import split_shaped
 from qa.reading import DIGITS, Reading, Turn
 from qa.slots import (content_nouns, content_terms, find_actions, find_actors, find_counted, find_measure,
-                      find_places, find_scope, numerals_to_digits, relative_year, rewrite_phrases)
+                      find_places, find_scope, now_offset, numerals_to_digits, relative_year,
+                      rewrite_phrases)
 from qa.vocabulary import vocabulary
 
 
@@ -67,7 +68,7 @@ def read_one(question: str, text: str | None = None, *, split: bool = True) -> R
         months=month_span(text), actors=find_actors(text), actions=tuple(dict.fromkeys(a for w, a in action_words if any(w in t for t in terms))),
         action_words=tuple(w for w in action_words if any(w[0] in t for t in terms)), terms=terms,
         nouns=content_nouns(text, terms),
-        relative_year=relative_year(phrased),
+        relative_year=relative_year(phrased), now_offset=now_offset(phrased),
         counted=find_counted(text), places=find_places(text),
         numbers=tuple(DIGITS.findall(text)), scope=find_scope(text),
         average=any(w in text for w in v.tables["cues"]["unstated"]["average"]),
@@ -94,7 +95,8 @@ def _share_context(parts: tuple[Reading, ...], whole: Reading, shape: str) -> tu
         # word (IP法庭新收案件多少，增长多少: a count, then a rate).
         vague = (p.asked in ("name", "text", "count") and not p.measure and shape != "asks"
                  and whole.asked not in own_cues and not _counts_explicitly(p))
-        carry = shape == "asks" and bool(before)
+        # …and so does an item that is nothing but a cue (增加值及其增幅各为多少: 增幅 of the 增加值)
+        carry = bool(before) and (shape == "asks" or shape == "each" and _cue_only(p))
         # …but an ask that names a thing of its own (立案多少件？罚没款多少？) keeps no action of the others
         acts = carry and not _names_own_thing(p)
         shared.append(replace(
@@ -106,6 +108,7 @@ def _share_context(parts: tuple[Reading, ...], whole: Reading, shape: str) -> tu
             cues=tuple(dict.fromkeys((*p.cues, *whole.cues))) if vague else p.cues,
             units=p.units or (whole.units if shape != "asks" else frozenset()), years=p.years or whole.years,
             months=p.months or whole.months,
+            now_offset=p.now_offset if p.now_offset is not None else whole.now_offset,
         ))
         before.append(p)
     return tuple(shared)

@@ -53,6 +53,7 @@ class Reading:
     terms: tuple[str, ...] = ()  # the question's own content words
     nouns: tuple[str, ...] = ()  # its content words that name things (jieba noun tags): what must be in the report
     relative_year: str = ""  # a year named relative to now that is not the report's (前年)
+    now_offset: int | None = None  # 今年 0, 去年 -1 (None: neither); years by the report, qa.prepared
     inherited: tuple[str, ...] = ()  # content words carried from earlier turns (follow-ups)
     counted: tuple[str, ...] = ()  # the noun after 多少/几 + measure word
     places: tuple[str, ...] = ()

@@ -52,9 +52,32 @@ def numerals_to_digits(text: str) -> str:
         except (ValueError, KeyError, IndexError):  # not a well-formed numeral: keep it as written
             return m.group(0)
 
+    kept = _numbered_words(text)  # 第一产业, 三次产业: names of the vocabulary, kept as written
+
+    def convert_outside(m: re.Match) -> str:
+        return m.group(0) if any(a <= m.start() < b for a, b in kept) else convert(m)
+
     glued = "".join(vocabulary().units("numeral_not_after"))
-    text = re.sub(f"(?<![{glued}])({CN_NUM})((?:余|多)?(?:{measures}))", convert, text)
-    return re.sub(f"(?<=第)({CN_NUM})()", convert, text)
+    text = re.sub(f"(?<![{glued}])({CN_NUM})((?:余|多)?(?:{measures}))", convert_outside, text)
+    kept = _numbered_words(text)
+    return re.sub(f"(?<=第)({CN_NUM})()", convert_outside, text)
+
+
+def _numbered_words(text: str) -> list[tuple[int, int]]:
+    """Spans of the vocabulary's words written with a Chinese numeral (第一产业, 三次产业) in `text`.
+
+    >>> _numbered_words("第三产业增加值")  # 三产 is a word of its own too
+    [(0, 4), (1, 3)]
+    """
+    return sorted(m.span() for w in _numbered_vocabulary() if w in text for m in re.finditer(re.escape(w), text))
+
+
+@lru_cache(maxsize=1)
+def _numbered_vocabulary() -> tuple[str, ...]:
+    """The vocabulary's words holding a Chinese numeral (looked for in every question: found once)."""
+    from qa.lexical import vocabulary_words
+
+    return tuple(w for w in vocabulary_words() if re.search(CN_NUM, w))
 
 
 def find_actors(text: str) -> tuple[str, ...]:
@@ -96,14 +119,15 @@ def find_measure(text: str, *, count_nouns: bool = True) -> tuple[str, frozenset
 
     个 alone allows anything, except in 几个人 and 几个月. A noun led by a measure word is no measure:
 
-    >>> find_measure("机电产品占了多大份额")[0], find_measure("多少份文件")[0]
-    ('', '份')
+    >>> find_measure("机电产品占了多大份额")[0], find_measure("多少份文件")[0], find_measure("总量排第几名")[0]
+    ('', '份', '')
     """
     v = vocabulary()
     # 哪几家, 哪几个 ask which ones, not how many: no measure word after 哪.
     led = alternation(v.units("measure_led_nouns"))
     m = re.search(f"(?<!哪)(?:{alternation(v.ask_words)})(万|亿)?(?!{led})({alternation(v.measure_words)})", text)
-    word = m.group(2) if m else ""
+    # 第几名, 第几位: the measure word of a rank, which counts no people (the rank cue asks it)
+    word = m.group(2) if m and not m.group(0).startswith("第") and text[max(0, m.start() - 1):m.start()] != "第" else ""
     if word == "个":
         word = {"人": "人", "月": "个月"}.get(text[m.end():m.end() + 1], "")
     if not word and count_nouns:  # 批捕的人数 counts people; 件数涨幅 asks a rate, not a count
@@ -188,6 +212,25 @@ def names_thing(text: str) -> bool:
                 and word not in v.generic_nouns):
             return True
     return False
+
+
+def now_offset(text: str) -> int | None:
+    """0 for a question about this year (今年), -1 for last year (去年), None for neither or both; written
+    as a word of its own and not a comparison base (去年同期). Words in qa/vocab/cues.toml [relative_years].
+
+    >>> now_offset("今年目标是多少"), now_offset("去年完成了多少"), now_offset("比去年同期增长多少"), now_offset("今年比去年多多少")
+    (0, -1, None, None)
+    """
+    words = vocabulary().tables["cues"]["relative_years"]
+    starts, at = set(), 0
+    for word, _ in block_tags(text):  # the reader's own (cached) segmentation of the question
+        starts.add(at)
+        at += len(word)
+    base = alternation(words["not_before"])
+    found = {offset for offset, key in ((0, "now"), (-1, "last")) for w in words[key]
+             for m in re.finditer(re.escape(w), text)
+             if m.start() in starts and not re.match(base, text[m.end():])}
+    return found.pop() if len(found) == 1 else None
 
 
 def relative_year(text: str) -> str:

@@ -4,7 +4,7 @@ multi-figure question, and the ranker's features of the candidate.
 
 >>> import numpy as np
 >>> verify_row(np.array([[0.5], [0.2]], dtype=np.float32), np.array([2.0, 1.0]), 0, [False, True]).tolist()
-[2.0, 1.0, 1.0, 1.0986123085021973, 0.6931471824645996, 0.0, 0.5]
+[2.0, 0.6931471824645996, 0.6931471824645996, 1.0986123085021973, 0.6931471824645996, 0.0, 0.5]
 """
 
 from __future__ import annotations
@@ -66,6 +66,15 @@ def part_context(chosen_values: list[str], k: int) -> tuple[float, float]:
     return math.log1p(n), float(agree)
 
 
+def _signed_log(x: float) -> float:
+    """sign(x)·log(1 + |x|): large values squeezed, small ones near linear.
+
+    >>> [round(_signed_log(x), 3) for x in (-9.0, 0.0, 1.0, 10.0)]
+    [-2.303, 0.0, 0.693, 2.398]
+    """
+    return math.copysign(math.log1p(abs(x)), x)
+
+
 def verify_row(matrix: np.ndarray, logits: np.ndarray, chosen: int, different: list[bool],
                context: tuple[float, float] = (math.log1p(1), 0.0)) -> np.ndarray:
     """The chosen candidate's features, led by its rank score, its margin over the best rival and
@@ -76,5 +85,9 @@ def verify_row(matrix: np.ndarray, logits: np.ndarray, chosen: int, different: l
     """
     rivals = [float(logits[j]) for j in range(len(logits)) if j != chosen and different[j]]
     second = max(rivals, default=float(logits[chosen]) - NO_RIVAL_MARGIN)
-    extra = [float(logits[chosen]), second, float(logits[chosen]) - second, math.log1p(len(logits)), *context]
+    # The rival's score and the margin on a log scale: a lone figure of the kind asked (the report's only rank)
+    # has rivals of other kinds scored far below it, and a linear margin let that outweigh how little of the
+    # question its own words cover (有效注册商标总量排第几 -> 满意度…第8位 at 0.97; measured).
+    extra = [float(logits[chosen]), _signed_log(second), _signed_log(float(logits[chosen]) - second),
+             math.log1p(len(logits)), *context]
     return np.concatenate([np.asarray(extra, dtype=np.float32), matrix[chosen]])

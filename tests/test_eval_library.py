@@ -51,16 +51,10 @@ def test_tianjin_and_two_procuratorate_years(library_run):
         assert len({c.report for c in answer.citations if c.number in {f.citation for f in answer.figures}}) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="Since the refit of 2026-12-07, l13 (批准逮捕的案件数，2018年和2019年哪年多？) "
-                   "is refused: the 2018 report's 3306件, ranked first for 批准逮捕的案件数是多少?, verifies at 0.653 "
-                   "(fp32) against the threshold 0.66; cross-year 7/8. Strict: fails once it is answered again.")
 def test_the_cross_year_library_questions(library_run):
     assert library_run.summary["by_tag"]["cross-year"]["accuracy"] >= 0.9, _failures(library_run)
 
 
-@pytest.mark.xfail(strict=True, reason="Since the refit of 2026-12-06, l25 (2019年…移送了多少件, a question the "
-                   "2019 report cannot answer) gets the 批捕 figure at 0.666 against the threshold 0.66: recall 5/6. "
-                   "Strict: fails once it is refused again, and the mark must go.")
 def test_every_unanswerable_library_question_is_refused(library_run):
     assert library_run.summary["refusal"]["recall"] == 1.0, _failures(library_run)
 

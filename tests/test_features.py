@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -39,6 +41,13 @@ def test_kind_fit():
     assert kind_features(read("抓了多少人"), "count", "件", None)["unit_miss"] == 1.0
     assert kind_features(read("排第几"), "rank", "位", None)["rank_fit"] == 1.0
     assert kind_features(read("搞了几个网站"), "duration", "个月", None)["kind_bad"] == 1.0
+
+
+def test_a_rate_in_points_answers_only_a_question_in_points():
+    rate_asked = read("居民消费价格同比涨了多少")
+    assert kind_features(rate_asked, "growth_rate", "个百分点", "比上月扩大")["points_unasked"] == 1.0
+    assert kind_features(rate_asked, "growth_rate", "%", "同比上涨")["points_unasked"] == 0.0
+    assert kind_features(read("涨幅扩大了几个百分点"), "growth_rate", "个百分点", "扩大")["points_unasked"] == 0.0
 
 
 def test_a_bare_how_much_fits_a_sum_of_money_but_a_measure_word_asks_a_count():
@@ -108,9 +117,12 @@ def test_relative_columns_compare_within_a_group():
 def test_verify_row_leads_with_score_and_margin():
     matrix = np.array([[1.0], [2.0], [3.0]], dtype=np.float32)
     row = verify_row(matrix, np.array([2.0, 1.5, 0.5]), 0, [False, True, True])
-    assert row[:3].tolist() == [2.0, 1.5, 0.5] and row[-1] == 1.0
+    # the rival's score and the margin on a signed log scale: log(1 + 1.5), log(1 + 0.5)
+    assert row[:3].tolist() == pytest.approx([2.0, math.log1p(1.5), math.log1p(0.5)]) and row[-1] == 1.0
     alone = verify_row(matrix, np.array([2.0, 1.5, 0.5]), 0, [False, False, False])
-    assert alone[2] == 10.0  # no rival giving another answer
+    assert alone[2] == pytest.approx(math.log1p(10.0))  # no rival giving another answer
+    below = verify_row(matrix, np.array([-3.0, 1.5, 0.5]), 0, [False, True, True])
+    assert below[2] == pytest.approx(-math.log1p(4.5))  # chosen below its rival: a negative margin
 
 
 def test_other_year_is_measured_from_the_year_most_figures_are_dated():
