@@ -55,7 +55,8 @@ def merge(new: Reading, previous: Reading) -> Reading:
         measure=new.measure or (previous.measure if not stated_kind else ""),
         units=new.units or (previous.units if not stated_kind else frozenset()),
         years=new.years or (() if new.now_offset is not None else previous.years),
-        now_offset=new.now_offset if new.now_offset is not None else previous.now_offset, base_years=new.base_years or previous.base_years,
+        now_offset=new.now_offset if new.now_offset is not None else previous.now_offset,
+        base_years=new.base_years or previous.base_years,
         months=new.months or previous.months,
         actors=new.actors or previous.actors,
         # An action belongs to its actor and thing: 海关呢？ or 罚没款呢？ after 公安侦破… is not about 侦破.

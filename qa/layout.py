@@ -91,7 +91,11 @@ class ReportLayout:
         self.fact_sentences = [self.sentence_at(f.start) for f in self.facts]
         self.sentence_of = {f.id: s for f, s in zip(self.facts, self.fact_sentences)}
         self.clauses = {f.id: self._clause(f) for f in self.facts}  # (start, end) in the report
-        self.segments = self._segments()
+        self._clause_facts: dict[tuple[int, int], list] = {}  # per clause: its figures, in the report's order
+        for f in self.facts:
+            self._clause_facts.setdefault(self.clauses[f.id], []).append(f)
+        self.segment_spans = self._segment_spans()  # (start, end) in the report
+        self.segments = {i: document.text[a:b] for i, (a, b) in self.segment_spans.items()}
         self.contexts = [self._fact_context(f) for f in self.facts]
         self.actor_texts = [(f.actor or "") + s.text + self.passage_at(f.start).text[:40]
                             for f, s in zip(self.facts, self.fact_sentences)]
@@ -112,7 +116,7 @@ class ReportLayout:
     def passage_at(self, position: int) -> Passage:
         return self.document.passages[max(0, bisect.bisect_right(self._passage_starts, position) - 1)]
 
-    def _segments(self) -> dict[str, str]:
+    def _segment_spans(self) -> dict[str, tuple[int, int]]:
         """Per fact, the part of its clause that is about it alone.
 
         Between two figures of one clause the cut is the last list separator (、和及与)
@@ -120,17 +124,16 @@ class ReportLayout:
         gives "开展网络巡查100家次" and "实地检查巡查356家次"; "成立20名专家组成的市知识产权专家组、
         86名专家组成的……专家库" keeps each noun written after its figure with that figure.
         """
-        text, segments = self.document.text, {}
-        self.segment_spans: dict[str, tuple[int, int]] = {}
+        spans = {}
         for fact in self.facts:
             c_start, c_end = self.clauses[fact.id]
-            previous = [f for f in self.facts if c_start <= f.end <= fact.start]
-            following = [f for f in self.facts if fact.end <= f.start < c_end]
+            together = self._clause_facts[(c_start, c_end)]
+            previous = [f for f in together if f.end <= fact.start]
+            following = [f for f in together if fact.end <= f.start]
             start = self._cut(max(previous, key=lambda f: f.end).end, fact.start, True) if previous else c_start
             end = self._cut(fact.end, min(following, key=lambda f: f.start).start, False) if following else c_end
-            segments[fact.id] = text[start:end]
-            self.segment_spans[fact.id] = (start, end)
-        return segments
+            spans[fact.id] = (start, end)
+        return spans
 
     def shared_clause(self, fact) -> str:
         """A figure's clause without the segments of the other figures of a list in it (those disjoint from its
@@ -148,8 +151,7 @@ class ReportLayout:
         c_start, c_end = self.clauses[fact.id]
         own_start, own_end = self.segment_spans[fact.id]
         text, out, at = self.document.text, [], c_start
-        others = sorted(self.segment_spans[f.id] for f in self.facts
-                        if f.id != fact.id and c_start <= f.start < c_end)
+        others = sorted(self.segment_spans[f.id] for f in self._clause_facts[(c_start, c_end)] if f.id != fact.id)
         for start, end in others:
             if end <= own_start or start >= own_end:  # disjoint from its own segment: another item's words
                 out.append(text[at:max(at, start)])

@@ -186,23 +186,9 @@ def _joined_items(text: str) -> list[str] | None:
     if len(items) < 2:
         return None
     head, tail = text[:boundary], text[stop:]
-    items = [_shared_tail(i, items[-1]) for i in items[:-1]] + [items[-1]]
+    # an earlier item takes what the last writes after their common ending (第一产业和第三产业投资: 投资 of both)
+    items = [_elided(items[-1], i) for i in items[:-1]] + [items[-1]]
     return [head + i + tail for i in items]
-
-
-def _shared_tail(item: str, last: str) -> str:
-    """An earlier item with the words the last one writes after their common ending: 第一产业和第三产业投资
-    adds the 投资 of both, 城镇居民和农村居民人均可支配收入 the 人均可支配收入 of both (an ending of two
-    characters or more, shorter than the item).
-
-    >>> _shared_tail("第一产业", "第三产业投资"), _shared_tail("城镇居民", "农村居民人均收入"), _shared_tail("法院", "检察院")
-    ('第一产业投资', '城镇居民人均收入', '法院')
-    """
-    for size in range(len(item) - 1, 1, -1):
-        at = last.find(item[-size:])
-        if at > 0 and last[at + size:].strip(_PUNCT):
-            return item + last[at + size:]
-    return item
 
 
 def _than(text: str) -> re.Match | None:
@@ -236,6 +222,8 @@ def _elided(left: str, right: str) -> str:
 
     >>> _elided("城镇居民人均可支配收入", "农村居民"), _elided("起诉人数", "批准逮捕人数"), _elided("出口", "进口")
     ('农村居民人均可支配收入', '批准逮捕人数', '进口')
+    >>> _elided("第三产业投资", "第一产业"), _elided("检察院", "法院")
+    ('第一产业投资', '法院')
     """
     for size in range(len(right) - 1, 1, -1):
         at = left.find(right[-size:])

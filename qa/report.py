@@ -59,6 +59,8 @@ class ReportView:
         # The year most of the report's figures are dated: a work report given in 2026 reviews 2025.
         years = Counter(f.year for f in self.facts if f.year is not None)
         self.report_year = years.most_common(1)[0][0] if years else report_year(document)
+        # The year a reader calls 今年 when the report plans it after reviewing the year before (see plan_year).
+        self.current_year = plan_year(years)
         self.change_pairs = change_pairs(self.facts)
         vectors = vectors or {}
         dim = next((len(v) for v in vectors.values()), 0)
@@ -112,12 +114,6 @@ class ReportView:
     def fact_years(self) -> frozenset[int]:
         return frozenset(f.year for f in self.facts if f.year is not None)
 
-    @cached_property
-    def current_year(self) -> int | None:
-        """The year a reader of this report calls 今年, when the report plans it after reviewing the year
-        before (a government work report of 2026 reviews 2025 and plans 2026): see `plan_year`."""
-        return plan_year([f.year for f in self.facts])
-
     def similarities(self, query_vector: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Cosine of the question with every figure's clause and with every sentence (zeros without vectors)."""
         if query_vector is None or not self.has_vectors:
@@ -130,16 +126,16 @@ PLAN_SHARE = 0.2  # share of the dated figures a year must hold to count as one 
 # of 2026 date 23–39% of theirs 2026; a report about one year dates at most 15% the year before: measured on eval/corpora)
 
 
-def plan_year(years: Sequence[int | None]) -> int | None:
-    """The latest year the report is about, when the year before it is one too (a review and a plan);
-    None for a report about one year, whose 今年 and 去年 stay words (去年 is its comparison base).
+def plan_year(years: Counter) -> int | None:
+    """The latest year the report is about (of the counts of its figures' years), when the year before it is
+    one too (a review and a plan); None for a report about one year, whose 今年 and 去年 stay words (去年 is
+    its comparison base).
 
-    >>> plan_year([2025] * 6 + [2026] * 3 + [None]), plan_year([2020] * 9 + [2019]), plan_year([2030, 2025, 2025])
+    >>> plan_year(Counter({2025: 6, 2026: 3})), plan_year(Counter({2020: 9, 2019: 1})), plan_year(Counter([2030, 2025, 2025]))
     (2026, None, None)
     """
-    dated = [y for y in years if y is not None]
-    counts = {y: dated.count(y) for y in set(dated)}
-    main = [y for y, n in counts.items() if n >= PLAN_SHARE * len(dated)]
+    total = sum(years.values())
+    main = [y for y, n in years.items() if n >= PLAN_SHARE * total]
     latest = max(main, default=None)
     return latest if latest is not None and latest - 1 in main else None
 

@@ -127,7 +127,7 @@ def find_measure(text: str, *, count_nouns: bool = True) -> tuple[str, frozenset
     led = alternation(v.units("measure_led_nouns"))
     m = re.search(f"(?<!哪)(?:{alternation(v.ask_words)})(万|亿)?(?!{led})({alternation(v.measure_words)})", text)
     # 第几名, 第几位: the measure word of a rank, which counts no people (the rank cue asks it)
-    word = m.group(2) if m and not m.group(0).startswith("第") and text[max(0, m.start() - 1):m.start()] != "第" else ""
+    word = m.group(2) if m and "第" not in text[max(0, m.start() - 1):m.start() + 1] else ""
     if word == "个":
         word = {"人": "人", "月": "个月"}.get(text[m.end():m.end() + 1], "")
     if not word and count_nouns:  # 批捕的人数 counts people; 件数涨幅 asks a rate, not a count
@@ -214,6 +214,15 @@ def names_thing(text: str) -> bool:
     return False
 
 
+def _word_starts(text: str) -> set[int]:
+    """Where the words of the reader's own (cached) segmentation of a question start."""
+    starts, at = set(), 0
+    for word, _ in block_tags(text):
+        starts.add(at)
+        at += len(word)
+    return starts
+
+
 def now_offset(text: str) -> int | None:
     """0 for a question about this year (今年), -1 for last year (去年), None for neither or both; written
     as a word of its own and not a comparison base (去年同期). Words in qa/vocab/cues.toml [relative_years].
@@ -222,10 +231,7 @@ def now_offset(text: str) -> int | None:
     (0, -1, None, None)
     """
     words = vocabulary().tables["cues"]["relative_years"]
-    starts, at = set(), 0
-    for word, _ in block_tags(text):  # the reader's own (cached) segmentation of the question
-        starts.add(at)
-        at += len(word)
+    starts = _word_starts(text)
     base = alternation(words["not_before"])
     found = {offset for offset, key in ((0, "now"), (-1, "last")) for w in words[key]
              for m in re.finditer(re.escape(w), text)
@@ -243,8 +249,5 @@ def relative_year(text: str) -> str:
     words = [w for w in vocabulary().tables["cues"]["relative_years"]["before"] if w in text]
     if not words:
         return ""
-    starts, at = set(), 0
-    for word, _ in block_tags(text):  # the reader's own (cached) segmentation of the question
-        starts.add(at)
-        at += len(word)
+    starts = _word_starts(text)
     return next((w for w in words if any(m.start() in starts for m in re.finditer(re.escape(w), text))), "")

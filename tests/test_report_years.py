@@ -4,6 +4,8 @@ that reviews 2025 and plans 2026."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from qa.prepared import with_report_years
 from qa.reader import read
 from qa.report import plan_year
@@ -30,10 +32,10 @@ def test_now_offset_reads_this_and_last_year_as_words_of_their_own():
 
 
 def test_plan_year_needs_a_reviewed_year_and_the_next():
-    assert plan_year([2025] * 5 + [2026] * 3) == 2026
-    assert plan_year([2020] * 20 + [2019] * 2) is None  # a report about one year: 去年 stays its base
-    assert plan_year([2026] * 4) is None
-    assert plan_year([]) is None
+    assert plan_year(Counter({2025: 5, 2026: 3})) == 2026
+    assert plan_year(Counter({2020: 20, 2019: 2})) is None  # a report about one year: 去年 stays its base
+    assert plan_year(Counter({2026: 4})) is None
+    assert plan_year(Counter()) is None
 
 
 def test_with_report_years_fills_years_only_where_none_is_written():
