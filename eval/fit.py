@@ -44,13 +44,15 @@ class Examples:
     labels: list = field(default_factory=list)
     ids: list = field(default_factory=list)  # candidate id per row (fact id or sentence number), for reports
     values: list = field(default_factory=list)  # the answer each row would give (figure as written, sentence)
+    sentences: list = field(default_factory=list)  # the sentence each row's figure is in (its start), or None
     groups: list = field(default_factory=list)  # question key per row
     questions: dict = field(default_factory=dict)  # question key -> (answerable, n_parts)
     parts: dict = field(default_factory=dict)  # question key -> list of (row start, row end) per part
     documents: dict = field(default_factory=dict)  # question key -> the report it is asked of
 
     def add(self, key: str, answerable: bool, part_rows: list[np.ndarray], part_labels: list[list[int]],
-            part_ids: list[list] | None = None, part_values: list[list] | None = None, document: str = "") -> None:
+            part_ids: list[list] | None = None, part_values: list[list] | None = None, document: str = "",
+            part_sentences: list[list] | None = None) -> None:
         spans = []
         for k, (rows, labels) in enumerate(zip(part_rows, part_labels)):
             start = len(self.rows)
@@ -58,6 +60,7 @@ class Examples:
             self.labels.extend(labels)
             self.ids.extend(part_ids[k] if part_ids else [None] * len(labels))
             self.values.extend(part_values[k] if part_values else [str(j) for j in range(len(labels))])
+            self.sentences.extend(part_sentences[k] if part_sentences else [None] * len(labels))
             self.groups.extend([key] * len(labels))
             spans.append((start, len(self.rows)))
         self.questions[key] = answerable
@@ -91,7 +94,8 @@ def lexical(ex: Examples, names: Sequence[str]) -> Examples:
     columns = [i for i, n in enumerate(names) if n in DENSE_FEATURES]
     rows = np.asarray(ex.rows, dtype=np.float32).copy()
     rows[:, columns] = 0.0
-    return Examples(list(rows), ex.labels, ex.ids, ex.values, ex.groups, ex.questions, ex.parts, ex.documents)
+    return Examples(list(rows), ex.labels, ex.ids, ex.values, ex.sentences, ex.groups, ex.questions, ex.parts,
+                    ex.documents)
 
 
 def sha256(path: Path) -> str:
@@ -126,7 +130,7 @@ def collect(engine, items, fact: Examples, sentence: Examples, prefix: str, docu
         figure = wants_figure(reading, item)  # unanswerable questions go where the engine would send them
         if figure:
             parts = reading.parts or (reading,)
-            rows, labels, ids, values = [], [], [], []
+            rows, labels, ids, values, sentences = [], [], [], [], []
             for part in parts:
                 candidates, _ = fact_candidates(part, view)
                 asked = Asked.build(part, view, retrieved.query_vector)
@@ -134,7 +138,8 @@ def collect(engine, items, fact: Examples, sentence: Examples, prefix: str, docu
                 labels.append(fact_labels(item, [view.facts[i] for i in candidates]))
                 ids.append([view.facts[i].id for i in candidates])
                 values.append([view.facts[i].figure_text for i in candidates])
-            fact.add(key, item.answerable, rows, labels, ids, values, document)
+                sentences.append([view.facts[i].sentence_start for i in candidates])
+            fact.add(key, item.answerable, rows, labels, ids, values, document, sentences)
         else:
             candidates = sentence_candidates(view)
             asked = Asked.build(reading, view, retrieved.query_vector)
@@ -191,13 +196,14 @@ def verification_rows(ex: Examples, logits: np.ndarray) -> tuple[np.ndarray, np.
     for key, spans in ex.parts.items():
         tops = [int(np.argmax(logits[a:b])) if b > a else None for a, b in spans]
         chosen = [ex.values[a + t] if t is not None else "" for (a, _), t in zip(spans, tops)]
+        where = [ex.sentences[a + t] if t is not None else None for (a, _), t in zip(spans, tops)]
         for k, (a, b) in enumerate(spans):
             if b <= a:
                 continue
             top = tops[k]
             values = ex.values[a:b]
             rows.append(verify_row(X[a:b], logits[a:b], top, [v != values[top] for v in values],
-                                   part_context(chosen, k)))
+                                   part_context(chosen, k, where)))
             labels.append(int(y[a + top]))
             groups.append(key)
             parts.append(k)

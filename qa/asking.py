@@ -114,7 +114,8 @@ def find_operation(text: str, n_parts: int) -> str:
     # 总数/总量 add up joined things (专利和商标的总数) or a list's items (获奖总数); they name a rank's or a
     # yes/no question's thing (登记总量排第几, 总量是否进入前三)
     totals = any(w in lowered for w in v.operation_cues["sum_of_parts"])
-    if ("sum" in groups and n_parts != 1) or (totals and (n_parts >= 2 or (n_parts == 0 and _asks_amount(text, groups)))):
+    joined = n_parts >= 2 and any(w in lowered for w in v.operation_cues["joined_sum"])
+    if ("sum" in groups and n_parts != 1) or joined or (totals and (n_parts >= 2 or (n_parts == 0 and _asks_amount(text, groups)))):
         return "sum"
     if "yesno" not in groups:
         return "value"

@@ -16,7 +16,7 @@ import numpy as np
 from qa.candidates import RetrievalView, change_mismatch, sentence_candidates
 from qa.coverage import expansions
 from qa.features import Asked, fact_matrix, sentence_matrix
-from qa.operating import as_quantity, list_items, operate, stated_total, total_of
+from qa.operating import as_quantity, implied_sum, list_items, operate, stated_total, total_of, two_operands
 from qa.prepared import PartWork, Prepared, prepare, with_report_years
 from qa.ranked import Decision, Ranked, Scored
 from qa.reading import Reading
@@ -77,6 +77,9 @@ class Decider:
         decision = self._figures(reading, retrieved, prepared)
         if prepared.tentative and decision.mode == "refuse":
             return self._sentence(reading, retrieved)
+        if decision.mode == "refuse" and implied_sum(reading):
+            # 企业和个人一共递上来多少投诉: joined things the report does not count apart have one figure
+            return self.decide(replace(reading, parts=(), operation="value"), retrieved)
         return decision
 
     def _sentence(self, reading: Reading, retrieved: RetrievalResult) -> Decision:
@@ -111,6 +114,12 @@ class Decider:
             operation = "value" if operation == "sum" else "remainder"
         if operation in ("most", "least"):
             return self._extreme(reading, ranked[0], threshold, operation == "most")
+        if operation in ("compare", "difference"):
+            parts, ranked = two_operands(parts, ranked)
+        if len(parts) == 1 and (operation == "remainder" or reading.scope == "delta" and operation == "value"):
+            change = self._written_change(ranked[0], threshold)
+            if change is not None:
+                return change
         chosen = self._follow_parts(parts, self._joint(ranked, threshold), retrieved, threshold)
         if not any(chosen):
             best = max((r.probability(0) for r in ranked if r), default=0.0)
@@ -145,6 +154,29 @@ class Decider:
         return Decision("figures", facts=facts, probability=probability, verdict=verdict,
                         operation=operation, missing_parts=missing)
 
+    def _written_change(self, ranked: Ranked, threshold: float) -> Decision | None:
+        """从1832户增加到3382户 -> 增加了多少户: the difference of the change's two figures, when the best
+        figure is one end of a written change; its two ends are one answer, verified as one (no rival)."""
+        change = self._change(self.view.facts[ranked.scored[0].index]) if ranked else None
+        if change is None:
+            return None
+        p = ranked.probability(0, same=self._indices(change))
+        return operate(self.view, "difference", change, p, 0) if p >= threshold else None
+
+    def _change(self, fact) -> tuple | None:
+        """The (to, from) figures of the written change ``fact`` is one end of (由52.23%提高到58.08%), when
+        no figure of the change itself follows in its clause; else None."""
+        partner = self.view.change_pairs.get(fact.id)
+        if partner is None:
+            return None
+        from qa.operations import POINTS
+
+        to, start = sorted((fact, next(f for f in self.view.facts if f.id == partner)), key=lambda f: f.role != "to")
+        units = {to.unit, POINTS} if to.unit == "%" else {to.unit}
+        written = any(delta and f.sentence_start == to.sentence_start and f.start > to.end and f.unit in units
+                      for f, delta in zip(self.view.facts, self.view.layout.is_delta))
+        return None if written else (to, start)
+
     def _joint(self, ranked, threshold: float) -> list[tuple[int, float] | None]:
         """One figure per part, each the best-ranked one not taken by another part (parts with the
         surest choice first); a part whose choice is not verified above the threshold stays unanswered.
@@ -162,11 +194,13 @@ class Decider:
             if positions[k] is not None:
                 taken.add(r.scored[positions[k]].index)
         values = [ranked[k].value(n) if n is not None else "" for k, n in enumerate(positions)]
+        sentences = [self.view.facts[ranked[k].scored[n].index].sentence_start if n is not None else -1
+                     for k, n in enumerate(positions)]
         chosen: list[tuple[int, float] | None] = [None] * len(ranked)
         for k, n in enumerate(positions):
             if n is None:
                 continue
-            p = ranked[k].probability(n, part_context(values, k))
+            p = ranked[k].probability(n, part_context(values, k, sentences))
             if p >= threshold:
                 chosen[k] = (ranked[k].scored[n].index, p)
         return chosen

@@ -146,6 +146,7 @@ FACT_FEATURES = (
     "focus_linked", "focus_sentence", "year_stated", "other_year", "month_fit", "month_conflict", "asks_total", "total_vs_delta",
     "average_missing", "focus_growth", "cov_gap", "segment_lead", "action_lead", "slots_stated", "slot_lead",
     "subject_cover", "subject_lead", "slots_unmet", "slots_all_met", "from_unasked", "from_fit", "points_unasked",
+    "place_fit", "place_missing", "plan_fit", "plan_unasked", "own_vs_total",
 )
 # The columns `kind_features` gives, in its order.
 KIND_FEATURES = ("kind_ok", "kind_bad", "growth_fit", "growth_missing", "percent_fit", "percent_missing", "rank_fit",

@@ -114,9 +114,41 @@ def _slot_columns(reading: Reading, view: ReportView, candidates: list[int],
         "total_vs_delta": plain_delta.astype(np.float64) if reading.scope == "total" else 0.0,
         "average_missing": (~texts.holding_any(averages, 1, candidates)).astype(np.float64) if reading.average else 0.0,
         "asks_total": fig.part[idx].astype(np.float64) if reading.scope == "total" else 0.0,
+        "own_vs_total": fig.total[idx].astype(np.float64)
+                        if any(w in reading.text for w in vocabulary().tables["cues"]["scope"]["own"]) else 0.0,
         # the starting figure of a change answers only a question about the start (原来多少)
         "from_unasked": 0.0 if start_asked else starts, "from_fit": starts if start_asked else 0.0,
+        **_place_columns(reading, view, candidates),
+        **_plan_columns(reading, view, candidates),
     }
+
+
+def _plan_columns(reading: Reading, view: ReportView, candidates: list[int]) -> dict[str, object]:
+    """(plan_fit, plan_unasked): a figure whose sentence states a plan or target (qa/vocab/cues.toml [plan])
+    for a question asking one, and for a question that does not."""
+    words = vocabulary().tables["cues"]["plan"]
+    plan = view.fact_texts.holding_any(words["words"] + words["figure"], 2, candidates).astype(np.float64)
+    asks = any(w in reading.text for w in words["words"] + words["question"])
+    return {"plan_fit": plan if asks else 0.0, "plan_unasked": 0.0 if asks else plan}
+
+
+def _place_columns(reading: Reading, view: ReportView, candidates: list[int]) -> dict[str, object]:
+    """(place_fit, place_missing): whether the figure's sentence names each place the question names other
+    than the report's own region (庆阳市地区生产总值 is not the province's); both 0 when it names none."""
+    from qa.vocabulary import vocabulary
+
+    suffixes = sorted(vocabulary().place_suffixes, key=len, reverse=True)
+
+    def bare(place: str) -> str:  # 庆阳市 is written 庆阳 too
+        return next((place[:-len(s)] for s in suffixes if place.endswith(s) and len(place) - len(s) >= 2), place)
+
+    places = [p for p in reading.places if not view.is_home(p) and not view.is_home(bare(p))]
+    if not places:
+        return {"place_fit": 0.0, "place_missing": 0.0}
+    named = np.ones(len(candidates), dtype=bool)
+    for place in places:
+        named &= view.fact_texts.holding_any(list(dict.fromkeys([place, bare(place)])), 2, candidates)
+    return {"place_fit": named.astype(np.float64), "place_missing": (~named).astype(np.float64)}
 
 
 def _in_question(reading: Reading, view: ReportView, candidates: list[int]):

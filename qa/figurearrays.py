@@ -50,6 +50,7 @@ class FigureArrays:
         self.comparison = _flags(f.comparison for f in facts)
         self.start = _flags(f.role == "from" for f in facts)  # 从874.6亿元增加到1112.4亿元: the starting figure
         self.part = _flags(f.scope == "part" for f in facts)
+        self.total = _flags(f.scope == "total" for f in facts)
         self.sentence = np.array(view.fact_sentence, dtype=np.int64)
 
     def naming_any(self, table: dict[str, np.ndarray], names) -> np.ndarray:

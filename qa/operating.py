@@ -17,6 +17,7 @@ from qa.numbers import Quantity, parse_quantity
 from qa.ranked import Decision
 from qa.reading import Reading
 from qa.report import ReportView
+from qa.vocabulary import vocabulary
 
 
 def operate(view: ReportView, operation: str, facts: tuple, probability: float, missing: int,
@@ -30,7 +31,7 @@ def operate(view: ReportView, operation: str, facts: tuple, probability: float, 
         return Decision("figures", facts=(stated,), probability=probability)
     if operation == "sum" and not missing and len(facts) == len(parts):  # 市级专家组及两个专家库: 1 + 2 items
         spread = tuple({id(f): f for k, fact in enumerate(facts)
-                        for f in (list_items(view, parts[k], fact) or (fact,))}.values())
+                        for f in (list_items(view, parts[k], fact, group=True) or (fact,))}.values())
         facts = spread if len(spread) > len(facts) else facts
     if missing or len(facts) < 2:
         return Decision("refuse", reason="报告中只找到其中一个数字，无法比较或计算。", probability=probability)
@@ -58,6 +59,36 @@ def operate(view: ReportView, operation: str, facts: tuple, probability: float, 
                     computed=(operation, result, None))
 
 
+def implied_sum(reading: Reading) -> bool:
+    """A sum read only from a total's word over joined things (一共, qa/vocab/cues.toml joined_sum), with
+    no word that adds (加起来): the joined things may be one figure's subject."""
+    return (reading.operation == "sum" and len(reading.parts) >= 2
+            and "sum" not in vocabulary().cue_groups(reading.text, "operation"))
+
+
+def two_operands(parts: tuple, ranked: tuple) -> tuple[tuple, tuple]:
+    """A comparison or difference of more parts than two whose parts pick only two distinct best
+    figures: one part for each figure, the one surest of it (the question's 、/及 split a name or
+    listed two actors of one figure: 人大代表、政协委员提出的意见建议和提案哪个多). Else as they were.
+
+    >>> from types import SimpleNamespace as S
+    >>> r = lambda i, logit: S(scored=[S(index=i, logit=logit)])
+    >>> two_operands(("a", "b", "c"), (r(7, 0.6), r(7, 2.0), r(9, 1.9)))[0]
+    ('b', 'c')
+    """
+    if len(parts) <= 2 or not all(ranked):
+        return parts, ranked
+    best: dict[int, int] = {}
+    for k, r in enumerate(ranked):
+        top = r.scored[0]
+        if top.index not in best or top.logit > ranked[best[top.index]].scored[0].logit:
+            best[top.index] = k
+    if len(best) != 2:
+        return parts, ranked
+    keep = sorted(best.values())
+    return tuple(parts[k] for k in keep), tuple(ranked[k] for k in keep)
+
+
 def total_of(facts: tuple, probability: float) -> Decision:
     """三个专家库加起来多少人: the sum of every part's figure, all of one unit and year."""
     from qa.operations import total
@@ -74,10 +105,12 @@ def total_of(facts: tuple, probability: float) -> Decision:
                     computed=("sum", result, None))
 
 
-def list_items(view: ReportView, part: Reading, fact) -> tuple:
+def list_items(view: ReportView, part: Reading, fact, *, group: bool = False) -> tuple:
     """The list items a total over one thing asks for (qa/totals.py); () when ``fact`` is written as a
-    total, belongs to one, or is the one item the question names."""
-    from qa.totals import asked_items, enumeration
+    total, belongs to one, or is the one item the question names. With ``group`` (one part of a sum over
+    several), only a group the part's own words name: every word that tells items apart fits each of
+    them (两个专家库 -> both 专家库); a part naming one item, or none, is that part's figure alone."""
+    from qa.totals import asked_items, enumeration, group_items
     from qa.vocabulary import alternation, vocabulary
 
     v = vocabulary()
@@ -87,6 +120,9 @@ def list_items(view: ReportView, part: Reading, fact) -> tuple:
     if not items:
         return ()
     own_words = lambda t: (t, *v.synonyms.get(t, ()))  # noqa: E731 — not expansions(): 专家 in 专家组 tells nothing
+    if group:
+        named = group_items(part.terms, items, tuple(v.extraction("total_openers")), own_words)
+        return named if len(named) >= 2 and fact in named else ()
     asked = asked_items(part.terms, items, tuple(v.extraction("total_openers")), own_words)
     inclusion = re.search(f"(?<!不)(?:{alternation(v.cues('inclusion', 'words'))})", part.text)  # not 不含
     if fact not in asked or inclusion:  # 连外观设计的算上一共: the words named what to include, not pick
@@ -104,6 +140,9 @@ def stated_total(facts, parts, view: ReportView) -> object | None:
     for f in facts:
         if f.scope != "total" and (f.qualifier or "") not in markers:
             continue
+        # 累计提请…法规46件、制定…规章21件: a list item beside another part's figure is that item, not a total
+        if any(g is not f and _siblings(f, g) for g in facts):
+            continue
         if not parts:
             return f
         sentence = view.layout.sentence_of[f.id].text
@@ -112,6 +151,12 @@ def stated_total(facts, parts, view: ReportView) -> object | None:
         if own and all(any(o in sentence for t in terms for o in expansions(t)) for terms in own if terms):
             return f
     return None
+
+
+def _siblings(a, b) -> bool:
+    """Two items of one list: one sentence, unit, kind, year and scope (both written as totals, or neither)."""
+    return (a.sentence_start == b.sentence_start and a.unit == b.unit and a.kind == b.kind and a.year == b.year
+            and a.scope == b.scope)
 
 
 def as_quantity(fact) -> Quantity | None:

@@ -23,6 +23,10 @@ Three shapes, all read with the vocabulary's joiners and question words:
 ['主干包括多少部法律法规？', '主干包括多少部部门规章？']
 >>> split_parts("起诉人数较批准逮捕人数多出多少人")
 ['起诉人数多出多少人', '批准逮捕人数多出多少人']
+>>> split_parts("省人大代表建议和省政协提案一共办理了多少件")
+['省人大代表建议一共办理了多少件', '省政协提案一共办理了多少件']
+>>> split_parts("批准逮捕的人数，加上起诉的人数，总共多少人？")
+['批准逮捕的人数，总共多少人？', '起诉的人数，总共多少人？']
 """
 
 from __future__ import annotations
@@ -159,12 +163,14 @@ def _joined_items(text: str) -> list[str] | None:
     """A comparison, difference or sum over joined things: each thing with the rest of the question."""
     v = vocabulary()
     groups = set(v.cue_groups(text, "operation")) - {"yesno"}
-    if any(w in text for w in v.operation_cues["sum_of_parts"]):  # 专利和商标的总数: a sum if two things are joined
-        groups.add("sum_of_parts")
+    for name in ("sum_of_parts", "joined_sum"):  # 专利和商标的总数, …一共多少: a sum if two things are joined
+        if any(w in text for w in v.operation_cues[name]):
+            groups.add(name)
     which = v.tables["cues"]["which"]["words"]
     if not groups and not (re.search(alternation(which), text) and ends_comparative(text)):
         return None
-    words = list(which) + [c for g in groups for c in v.operation_cues[g]]
+    # a cue that is itself a joiner (加上) joins the things; the things end at the next cue
+    words = [w for w in list(which) + [c for g in groups for c in v.operation_cues[g]] if w not in _joiners()]
     cue = re.search(alternation(words), text)
     end = cue.start() if cue else len(text)
     cuts = _cuts(text, 0, end)
@@ -182,7 +188,7 @@ def _joined_items(text: str) -> list[str] | None:
         items.append(text[start:cut.start()])
         start = cut.end()
     items.append(text[start:stop])
-    items = [i for i in items if i.strip(_PUNCT)]
+    items = [i.rstrip(" ，,、；;") for i in items if i.strip(_PUNCT)]
     if len(items) < 2:
         return None
     head, tail = text[:boundary], text[stop:]

@@ -38,7 +38,7 @@ class Ranked:
     def value(self, position: int = 0) -> str:
         return self.values[self.scored[position].row]
 
-    def probability(self, position: int = 0, context: tuple[float, float] | None = None,
+    def probability(self, position: int = 0, context: tuple[float, ...] | None = None,
                     same: frozenset[int] = frozenset()) -> float:
         """Calibrated probability that the candidate at ``position`` (0 = best) is right; ``context``
         is its part context when the question asks for several figures (qa.verifying.part_context);

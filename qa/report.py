@@ -111,6 +111,22 @@ class ReportView:
         return figure_text(self.layout, self.facts[i])
 
     @cached_property
+    def home_places(self) -> frozenset[str]:
+        """The report's own region: the place of the vocabulary it writes most often (天津 51 times in
+        Tianjin's work report, 北京 next with 5; 吉林 36, 长春 20; 甘肃 59, 兰州 16)."""
+        from qa.vocabulary import vocabulary
+
+        text = self.document.text
+        counts = {p: text.count(p) for p in vocabulary().places if p in text}
+        top = max(counts.values(), default=0)
+        return frozenset(p for p, n in counts.items() if n == top)
+
+    def is_home(self, place: str) -> bool:
+        """Whether ``place`` names the report's own region (天津市 in a Tianjin report): a question naming it
+        (天津有效专利多少) names no other place than the figures'."""
+        return any(place.startswith(home) or home.startswith(place) for home in self.home_places)
+
+    @cached_property
     def fact_years(self) -> frozenset[int]:
         return frozenset(f.year for f in self.facts if f.year is not None)
 

@@ -70,6 +70,32 @@ def asked_items(terms: Sequence[str], items: Sequence, openers: Sequence[str], e
     return named or tuple(items)
 
 
+def group_items(terms: Sequence[str], items: Sequence, openers: Sequence[str], expand: Expand) -> tuple:
+    """The items every telling word of ``terms`` names (a word naming some items but not all); () when
+    no word tells them apart.
+
+    >>> class F(NamedTuple):
+    ...     subject: str
+    >>> fs = [F("市知识产权专家组"), F("知识产权保护专家库"), F("知识产权评审专家库")]
+    >>> same = lambda t: (t,)
+    >>> [f.subject for f in group_items(["两个", "专家库"], fs, [], same)]
+    ['知识产权保护专家库', '知识产权评审专家库']
+    >>> [f.subject for f in group_items(["省", "人大代表"], [F("全国人大代表建议"), F("省人大代表建议"), F("省政协提案")], [], same)]
+    ['省人大代表建议']
+    >>> group_items(["乡村道路"], fs, [], same)
+    ()
+    """
+    labels = [label(f.subject, openers) for f in items]
+
+    def names(term: str, text: str) -> bool:
+        return any(w in text for w in expand(term))
+
+    telling = [t for t in terms if 0 < sum(names(t, text) for text in labels) < len(labels)]
+    if not telling:
+        return ()
+    return tuple(f for f, text in zip(items, labels) if all(names(t, text) for t in telling))
+
+
 def _parallel(a, b) -> bool:
     """Two figures that measure different items the same way: one unit, kind and year, both changes or
     neither (医疗保健上涨5.7% and 衣着上涨1.1%), neither a written total."""

@@ -133,6 +133,26 @@ def _slot_columns_per_figure(reading, view, candidates, growth_fit):
         "asks_total": [float(f.scope == "part") for f in facts] if reading.scope == "total" else 0.0,
         "focus_growth": [float(f.base_fact_id in focus_ids and g > 0) for f, g in zip(facts, growth_fit)],
         "from_unasked": 0.0 if start_asked else starts, "from_fit": starts if start_asked else 0.0,
+        **_place_plan_own_per_figure(reading, view, candidates),
+    }
+
+
+def _place_plan_own_per_figure(reading, view, candidates):
+    """The place, plan and own-figure columns, figure by figure from each sentence's text."""
+    suffixes = sorted(vocabulary().place_suffixes, key=len, reverse=True)
+    bare = lambda p: next((p[:-len(s)] for s in suffixes if p.endswith(s) and len(p) - len(s) >= 2), p)  # noqa: E731
+    places = [p for p in reading.places if not view.is_home(p) and not view.is_home(bare(p))]
+    sentences = [view.layout.contexts[i].sentence for i in candidates]
+    named = [all(p in s or bare(p) in s for p in places) for s in sentences]
+    words = vocabulary().tables["cues"]["plan"]
+    plan = [float(any(w in s for w in words["words"] + words["figure"])) for s in sentences]
+    asks = any(w in reading.text for w in words["words"] + words["question"])
+    own = any(w in reading.text for w in vocabulary().tables["cues"]["scope"]["own"])
+    return {
+        "place_fit": [float(n) for n in named] if places else 0.0,
+        "place_missing": [float(not n) for n in named] if places else 0.0,
+        "plan_fit": plan if asks else 0.0, "plan_unasked": 0.0 if asks else plan,
+        "own_vs_total": [float(view.facts[i].scope == "total") for i in candidates] if own else 0.0,
     }
 
 
