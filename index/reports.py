@@ -40,7 +40,7 @@ from index.chunking import Chunk
 from index.corpus import Document
 from index.embedding import Embedder
 from index.library import ReportLibrary
-from index.store import LoadedIndex
+from index.store import LoadedIndex, all_cosines
 
 FACTS_FILE = "facts.sqlite"  # the name qa.engine gives the fact table in each build (index/ does not import qa/)
 
@@ -141,6 +141,10 @@ class CombinedIndex:
         scores, ids = self.faiss_index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
         return [[(int(i), float(s)) for i, s in zip(row_ids, row_scores) if i >= 0]
                 for row_ids, row_scores in zip(ids, scores)]
+
+    def cosines(self, vector: np.ndarray) -> np.ndarray:
+        """The cosine of one query vector with every chunk, by global id."""
+        return all_cosines(self.faiss_index, vector, len(self.chunks))
 
     def _position(self, global_id: int) -> int:
         if not 0 <= global_id < len(self.chunks):

@@ -89,9 +89,24 @@ class LoadedIndex:
         return [[(int(i), float(s)) for i, s in zip(row_ids, row_scores) if i >= 0]
                 for row_ids, row_scores in zip(ids, scores)]
 
+    def cosines(self, vector: np.ndarray) -> np.ndarray:
+        """The cosine of one query vector with every chunk, by chunk id (`search` over all of them, as one array)."""
+        return all_cosines(self.faiss_index, vector, len(self.chunks))
+
     @property
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.directory.iterdir() if p.is_file())
+
+
+def all_cosines(index: faiss.Index, vector: np.ndarray, n: int) -> np.ndarray:
+    """An exact index's inner product of one vector with each of its ``n`` vectors, by id (float32; 0 for an id
+    the search does not return)."""
+    out = np.zeros(n, dtype=np.float32)
+    if n:
+        scores, ids = index.search(np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1), n)
+        found = ids[0] >= 0
+        out[ids[0][found]] = scores[0][found]
+    return out
 
 
 def _sha256(path: Path) -> str:

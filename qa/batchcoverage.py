@@ -34,6 +34,8 @@ class TextTable:
         ids = [[position.setdefault(text, len(position)) for text in row] for row in rows]
         self.ids = np.array(ids, dtype=np.int64).reshape(len(ids), width)
         self.index = TextIndex(list(position))
+        # the ids with one more column, past the last text: a column that holds every word (`level_shares`)
+        self.ids_or_past = np.hstack([self.ids, np.full((len(ids), 1), len(position), dtype=np.int64)])
 
     def holding_any(self, words, column: int, which: Sequence[int]) -> np.ndarray:
         """For rows ``which``: whether their text in ``column`` holds one of ``words``."""
@@ -48,23 +50,22 @@ def context_texts(contexts: Sequence[Context]) -> TextTable:
 def level_shares(query: QueryTerms, texts: TextTable, which: Sequence[int]) -> np.ndarray:
     """``[query.levels(contexts[i]) for i in which]`` as a (len(which), 4) float64 array, ``texts`` being
     `context_texts(contexts)`."""
-    ids = texts.ids[np.asarray(which, dtype=np.int64)]
-    found = np.zeros(ids.shape, dtype=np.float64)
-    if query.rows:
-        # hit[row, candidate, level]: the level's text holds one of the row's words
-        hit = np.stack([texts.index.holding_any(opts) for _, _, opts in query.rows])[:, ids]
-        first = hit.argmax(axis=2)  # the nearest level holding it
-        nearest = (first[..., None] == np.arange(len(LEVELS))) & hit.any(axis=2)[..., None]
-        weights = np.array([weight for _, weight, _ in query.rows], dtype=np.float64)[:, None, None]
-        # each candidate's level sums add the rows' weights one by one in row order, as
-        # QueryTerms._level_shares does (a row adding 0.0 changes no sum)
-        found = np.cumsum(np.where(nearest, weights, 0.0), axis=0)[-1]
-    total, running = query.total or 1.0, np.zeros(len(ids), dtype=np.float64)
-    shares = np.empty(ids.shape, dtype=np.float64)
-    for level in range(len(LEVELS)):
-        running = running + found[:, level]
-        shares[:, level] = running / total
-    return shares
+    ids = texts.ids_or_past[np.asarray(which, dtype=np.int64)]
+    rows, size = len(query.rows), len(texts.index)
+    if not rows:
+        return np.zeros((len(ids), len(LEVELS)), dtype=np.float64)
+    held = np.ones((rows, size + 1), dtype=bool)  # held[row, text]: the text holds one of the row's words
+    for k, (_, _, opts) in enumerate(query.rows):
+        held[k, :size] = texts.index.holding_any(opts)
+    nearest = held[:, ids].argmax(axis=2)  # [row, candidate]: the nearest level holding the row, 4 for none
+    weights = np.zeros((rows, len(ids), len(LEVELS) + 1), dtype=np.float64)
+    weights[np.arange(rows)[:, None], np.arange(len(ids)), nearest] = [[weight] for _, weight, _ in query.rows]
+    # each candidate's level sums add the rows' weights one by one in row order, as
+    # QueryTerms._level_shares does (a row adding 0.0 changes no sum), and the levels' running sums
+    found = weights[0]
+    for row in weights[1:]:
+        found = found + row
+    return np.cumsum(found[:, :len(LEVELS)], axis=1) / (query.total or 1.0)
 
 
 class OwnWords:

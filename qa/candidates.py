@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -107,6 +108,7 @@ def facet_conflict(asked: frozenset, written: frozenset) -> bool:
     return any(not any((g, n) in written for g, n in asked if g == f) for f in shared)
 
 
+@lru_cache(maxsize=4096)
 def ordinal_labels(text: str) -> frozenset[tuple[str, str]]:
     """(counter, number) of the ordinal labels a text names, numerals as digits (counters in qa/vocab/cues.toml
     [ordinal_labels]); compared with `facet_conflict`, the counter as the family.
@@ -234,18 +236,27 @@ def conflict_codes(reading: Reading, view: ReportView, firm: set[str]) -> np.nda
     """Per figure, 1 + the index in CONFLICTS of the first conflict `conflict` finds, or 0 for none, for all
     figures at once from their arrays (qa.figurearrays)."""
     fig = view.figures
-    none = np.zeros(len(fig.years), dtype=bool)
-    year = fig.dated & ~np.isin(fig.years, list(reading.years)) if reading.years else none
-    unit = ~fig.rank & (fig.classes != vocabulary().unit_class(reading.measure)) if reading.measure else none
-    action = fig.acting & ~fig.naming_any(fig.actions, firm) if firm else none
+    found: list[np.ndarray | None] = [None] * len(CONFLICTS)  # None: no figure has that conflict
+    if reading.years:
+        found[0] = fig.dated & ~fig.dated_in(reading.years)
+    if reading.measure:
+        found[1] = ~fig.rank & (fig.classes != vocabulary().unit_class(reading.measure))
+    if firm:
+        found[2] = fig.acting & ~fig.naming_any(fig.actions, firm)
     facets = vocabulary().facets_in(reading.text)  # precise words: no need for the report to use them
-    facet = fig.facet_conflicts(facets) if facets else none
+    if facets:
+        found[3] = fig.facet_conflicts(facets)
     numbers = [x for x in reading.numbers if len(x) > 1]
-    stated = (np.isin(fig.numbers, numbers) if reading.operation == "value" and reading.threshold is None
-              and numbers else none)
+    if reading.operation == "value" and reading.threshold is None and numbers:
+        found[4] = fig.naming_any(fig.leading, numbers)
     labels = ordinal_labels(reading.text)
-    label = fig.ordinal_conflicts(labels) if labels else none
-    return np.select([year, unit, action, facet, stated, label], [1, 2, 3, 4, 5, 6], 0)
+    if labels:
+        found[5] = fig.ordinal_conflicts(labels)
+    codes = np.zeros(len(fig.years), dtype=np.int64)
+    for code in range(len(CONFLICTS), 0, -1):  # the first conflict in CONFLICTS' order is written last
+        if found[code - 1] is not None:
+            codes[found[code - 1]] = code
+    return codes
 
 
 def fact_candidates(reading: Reading, view: ReportView) -> tuple[list[int], dict[str, int]]:
@@ -253,8 +264,8 @@ def fact_candidates(reading: Reading, view: ReportView) -> tuple[list[int], dict
     conflicts in the order figures first show them), as `conflict` finds them figure by figure."""
     codes = conflict_codes(reading, view, firm_actions(reading, view.document.text))
     excluded: dict[str, int] = {}
-    for i in np.flatnonzero(codes):
-        why = CONFLICTS[codes[i] - 1]
+    for code in codes[codes > 0].tolist():
+        why = CONFLICTS[code - 1]
         excluded[why] = excluded.get(why, 0) + 1
     return np.flatnonzero(codes == 0).tolist()[:MAX_CANDIDATES], excluded
 

@@ -127,6 +127,7 @@ class ReportStats:
         self.text = "\n".join(self.sentences)
         self._holding = TextIndex(self.sentences)  # which sentences hold a word, for its document frequency
         self._idf = lru_cache(maxsize=16384)(self._compute_idf)
+        self.covers = lru_cache(maxsize=16384)(self._covers)  # a word is looked for again by every question naming it
         self.unknown_idf = math.log(1.0 + len(self.sentences))  # a word the report never uses weighs most
         self._abbreviations: dict[str, tuple[str, ...]] = {}
         self.query_terms = lru_cache(maxsize=QUERIES_KEPT)(lambda terms: QueryTerms._build(terms, self))
@@ -149,7 +150,7 @@ class ReportStats:
             found = self._weights[key] = (idf, sum(idf))
         return found
 
-    def covers(self, word: str) -> bool:
+    def _covers(self, word: str) -> bool:
         return word in self.text
 
     def options(self, term: str) -> tuple[str, ...]:

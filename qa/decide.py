@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from itertools import repeat
 
 import numpy as np
 
@@ -45,7 +46,7 @@ class Decider:
         r = RetrievalView.of(retrieved)
         asked = replace(work.asked, query_vector=self._vector(retrieved))
         rows = fact_matrix(asked, self.view, work.candidates, r.share, r.rank, work.static)
-        values = [self.view.facts[i].figure_text for i in work.candidates]
+        values = list(map(self.view.figure_texts.__getitem__, work.candidates))
         return self._ranked("fact", work.candidates, rows, values), work.excluded
 
     def rank_sentences(self, reading: Reading, retrieved: RetrievalResult) -> Ranked:
@@ -58,9 +59,11 @@ class Decider:
 
     def _ranked(self, kind: str, candidates: list[int], rows: np.ndarray, values: list[str]) -> Ranked:
         logits = np.asarray(self.weights[f"{kind}_rank"].logits(rows), dtype=np.float64)
-        order = np.lexsort((np.asarray(candidates, dtype=np.int64), -logits))  # by -logit, then index
-        ranked_rows = order.tolist()
-        scored = list(map(Scored._make, zip([candidates[r] for r in ranked_rows], logits[order].tolist(), ranked_rows)))
+        indices = np.asarray(candidates, dtype=np.int64)
+        order = np.lexsort((indices, -logits))  # by -logit, then index
+        # Scored._make of each (index, logit, row), made without a Python call per candidate
+        scored = list(map(tuple.__new__, repeat(Scored), zip(indices[order].tolist(), logits[order].tolist(),
+                                                              order.tolist())))
         from qa.features import FACT_FEATURES, SENTENCE_FEATURES
 
         names = FACT_FEATURES if kind == "fact" else SENTENCE_FEATURES

@@ -174,17 +174,17 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
     matrix = static.copy()
     if not candidates:
         return matrix
-    clause_sim, sentence_sim = view.similarities(asked.query_vector)
-    clause_z, sentence_z = standardised(clause_sim), standardised(sentence_sim)
+    clause_sim, sentence_sim, clause_z, sentence_z = view.dense(asked.query_vector)
     idx = np.asarray(candidates, dtype=np.int64)
     sent = view.figures.sentence[idx]
-    chunks = [view.fact_chunk[i] for i in candidates]
     clause = clause_sim[idx].astype(np.float64)
     columns = {
         "dense_clause": clause, "dense_sentence": sentence_sim[sent], "dense_clause_gap": clause - clause.max(),
         "dense_clause_z": clause_z[idx], "dense_sentence_z": sentence_z[sent],
-        "retrieval": [retrieval.get(c, 0.0) for c in chunks],
-        "chunk_rank": [1.0 / (1.0 + chunk_rank.get(c, 20)) for c in chunks],
+        # each figure's chunk: its share of the top retrieval score, and 1 / (1 + its rank), rank 20 if not retrieved
+        "retrieval": view.fact_chunks.best(retrieval, 0.0, candidates),
+        "chunk_rank": view.fact_chunks.best({c: 1.0 / (1.0 + r) for c, r in chunk_rank.items()}, 1.0 / (1.0 + 20),
+                                            candidates),
     }
     for name in DENSE_FEATURES:
         matrix[:, FACT_FEATURES.index(name)] = columns[name]
@@ -200,19 +200,6 @@ def _lead_over_others(matrix: np.ndarray, col: int) -> None:
     order = np.argsort(-values)
     best, second = values[order[0]], values[order[1]]
     matrix[:, col] = values - np.where(np.arange(len(values)) == order[0], second, best)
-
-
-def standardised(similarities: np.ndarray) -> np.ndarray:
-    """Similarities as z-scores over the whole report: a short everyday question is less similar to
-    every sentence than a long formal one, so how far a sentence stands out says more than its cosine.
-
-    >>> [round(float(x), 2) for x in standardised(np.array([0.8, 0.8, 0.9, 0.7]))]
-    [0.0, 0.0, 1.41, -1.41]
-    """
-    if similarities.size < 2:
-        return np.zeros_like(similarities)
-    spread = float(similarities.std())
-    return (similarities - similarities.mean()) / spread if spread > 0 else np.zeros_like(similarities)
 
 
 def _relative(matrix: np.ndarray, names: tuple[str, ...], target: str, source: str, groups) -> None:

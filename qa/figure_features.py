@@ -19,13 +19,14 @@ import numpy as np
 
 from qa.batchcoverage import action_fits, actor_fits, covered_shares, level_shares, unasked_shares
 from qa.coverage import expansions
-from qa.features import (FACT_FEATURES, KIND_FEATURES, SLOT_FITS, Asked, _lead_over_others, _relative, _relatives,
-                         kind_ask, kind_row)
+from qa.features import (FACT_FEATURES, KIND_FEATURES, SLOT_FITS, Asked, _lead_over_others, _relatives,
+                         kind_ask)
 from qa.reading import Reading
 from qa.report import ReportView
 from qa.vocabulary import vocabulary
 
 _COLUMN = {name: k for k, name in enumerate(FACT_FEATURES)}
+_KIND_COLUMNS = [_COLUMN[name] for name in KIND_FEATURES]
 _Slots = namedtuple("_Slots", "units actors actions counted years months")  # for the doctest
 
 
@@ -36,11 +37,14 @@ def fact_static(asked: Asked, view: ReportView, candidates: list[int]) -> np.nda
     if not candidates:
         return matrix
     kinds = _kind_rows(asked.reading, view, candidates)
+    matrix[:, _KIND_COLUMNS] = kinds
     columns = dict(zip(KIND_FEATURES, kinds.T))
-    columns.update(_coverage_columns(asked, view, candidates))
-    columns.update(_slot_columns(asked.reading, view, candidates, columns["growth_fit"]))
-    for name, values in columns.items():
-        matrix[:, _COLUMN[name]] = values
+    computed = {**_coverage_columns(asked, view, candidates),
+                **_slot_columns(asked.reading, view, candidates, columns["growth_fit"])}
+    for name, values in computed.items():
+        if values.__class__ is not float or values != 0.0 or math.copysign(1.0, values) < 0:  # it starts at +0.0
+            matrix[:, _COLUMN[name]] = values
+    columns.update(computed)
     stated = _stated_slots(asked.reading)
     # sum(max(fit, 0.0) for fit in SLOT_FITS) per figure, added fit by fit as that sum adds them
     lead = np.zeros(len(candidates))
@@ -51,7 +55,8 @@ def fact_static(asked: Asked, view: ReportView, candidates: list[int]) -> np.nda
     matrix[:, _COLUMN["slots_stated"]] = float(len(stated))
     matrix[:, _COLUMN["slots_unmet"]] = np.asarray(unmet, dtype=np.float64) if stated else 0.0
     matrix[:, _COLUMN["slots_all_met"]] = (unmet == 0) if stated else 0.0
-    _relative(matrix, FACT_FEATURES, "cov_gap", "cov_gap", np.zeros(len(candidates), dtype=np.int64))
+    gap = matrix[:, _COLUMN["cov_gap"]]  # the gap to the best candidate (`_relative` over one group)
+    matrix[:, _COLUMN["cov_gap"]] = gap - np.fmax.reduce(gap, initial=-np.inf)
     sentences = view.figures.sentence[np.asarray(candidates, dtype=np.int64)]
     _relatives(matrix, FACT_FEATURES, (("segment_lead", "cov_segment"), ("action_lead", "action_fit"),
                                        ("subject_lead", "subject_cover")), sentences)
@@ -103,7 +108,7 @@ def _slot_columns(reading: Reading, view: ReportView, candidates: list[int],
         "delta_unasked": plain_delta.astype(np.float64) if not delta_asked else 0.0,
         "in_question": _in_question(reading, view, candidates),
         **_focus_columns(reading, view, candidates, growth_fit),
-        "year_stated": (fig.dated[idx] & np.isin(fig.years[idx], list(reading.years))).astype(np.float64)
+        "year_stated": (fig.dated & fig.dated_in(reading.years))[idx].astype(np.float64)
                        if reading.years else 0.0,
         "month_fit": [float(view.fact_months[i] == reading.months) for i in candidates]
                      if reading.months is not None else 0.0,
@@ -191,14 +196,7 @@ def asks_start(text: str) -> bool:
 def _kind_rows(reading: Reading, view: ReportView, candidates: list[int]) -> np.ndarray:
     """The KIND_FEATURES of each figure (qa.features.kind_features), worked out once per kind of figure
     and what the question asks (questions ask alike: most rows are read back)."""
-    ask = kind_ask(reading)
-    kinds: dict[tuple, int] = {}
-    which = []
-    for i in candidates:
-        f = view.facts[i]
-        which.append(kinds.setdefault((f.kind, f.unit, f.comparison), len(kinds)))
-    table = np.array([kind_row(ask, *kind) for kind in kinds], dtype=np.float64)
-    return table[which]
+    return view.figures.kind_table(kind_ask(reading))[view.figures.kind_of[np.asarray(candidates, dtype=np.int64)]]
 
 
 def _stated_slots(reading: Reading) -> tuple[str, ...]:

@@ -7,6 +7,8 @@ of reading each figure's fields in a Python loop.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from qa.candidates import ANY_KIND, leading_number, written_class
@@ -34,7 +36,7 @@ class FigureArrays:
         self.dated = _flags(f.year is not None for f in facts)
         self.rank = _flags(f.kind == "rank" for f in facts)
         self.classes = np.array([written_class(f.unit, f.kind) for f in facts], dtype=object)
-        self.numbers = np.array([leading_number(f.figure_text) for f in facts], dtype=object)
+        self.leading = _naming([(leading_number(f.figure_text),) for f in facts], n)  # per number: figures it leads
         self.acting = _flags(view.fact_actions)  # the figure's own words name an action
         self.own_actions = _naming(view.fact_actions, n)
         self.actions = _naming([(*a, *c) for a, c in zip(view.fact_actions, view.clause_actions)], n)
@@ -52,6 +54,20 @@ class FigureArrays:
         self.part = _flags(f.scope == "part" for f in facts)
         self.total = _flags(f.scope == "total" for f in facts)
         self.sentence = np.array(view.fact_sentence, dtype=np.int64)
+        kinds: dict[tuple, int] = {}  # (kind, unit, comparison), what the kind features read of a figure
+        self.kind_of = np.array([kinds.setdefault((f.kind, f.unit, f.comparison), len(kinds)) for f in facts],
+                                dtype=np.int64)
+        self.kinds = tuple(kinds)
+        self.kind_table = lru_cache(maxsize=256)(self._kind_table)
+
+    def _kind_table(self, ask: tuple) -> np.ndarray:
+        """qa.features.kind_row of each kind of figure (rows in `kinds` order) for one `kind_ask`."""
+        from qa.features import KIND_FEATURES, kind_row
+
+        table = np.array([kind_row(ask, *kind) for kind in self.kinds], dtype=np.float64)
+        table = table.reshape(len(self.kinds), len(KIND_FEATURES))
+        table.flags.writeable = False
+        return table
 
     def naming_any(self, table: dict[str, np.ndarray], names) -> np.ndarray:
         """Which figures' actions (``table``: own_actions or actions) include one of ``names``."""
@@ -59,6 +75,13 @@ class FigureArrays:
         for name in names:
             if name in table:
                 out |= table[name]
+        return out
+
+    def dated_in(self, years) -> np.ndarray:
+        """Which figures are dated one of ``years`` (``np.isin(self.years, years)``)."""
+        out = np.zeros(len(self.years), dtype=bool)
+        for year in years:
+            out |= self.years == year
         return out
 
     def facet_conflicts(self, asked: frozenset) -> np.ndarray:

@@ -111,13 +111,52 @@ def tokenize(text: str, *, search: bool = True) -> list[str]:
 
     Search mode (for BM25) also yields the parts of long words; precise mode (for
     matching a question against a figure's context) yields each word once.
+
+    jieba cuts a text into blocks (its pattern ``re_han_default``: runs of Chinese characters, letters and
+    digits, and what lies between them) and each block on its own, so a text's tokens are its blocks' in
+    order: they are worked out block by block and kept (`_block_tokens`). A question is cut for its reading
+    and again for the lexical search, its parts and the follow-ups that repeat it too.
+
+    >>> tokenize("2020年海关扣留侵权货物81.22万件", search=False)
+    ['2020', '海关', '扣留', '侵权', '货物', '81.22', '万件']
     """
     _ensure_jieba()
-    cut = jieba.cut_for_search(text) if search else jieba.cut(text)
+    return [t for block in _BLOCK.split(text) if block for t in _block_tokens(block, search)]
+
+
+_BLOCK = jieba.re_han_default
+
+
+@lru_cache(maxsize=16384)
+def _block_tokens(block: str, search: bool) -> tuple[str, ...]:
+    """`tokenize` of one of jieba's blocks, after `ensure_jieba` (the dictionary no longer changes then)."""
     drop = drop_words()
-    tokens = [t.strip().lower() for t in cut]
-    return [t for t in tokens if t and _TOKEN.match(t) and t not in drop
-            and not _ASKING.match(t) and not (t.isdigit() and len(t) == 1)]
+    tokens = [t.strip().lower() for t in (_search_words(block) if search else _block_words(block))]
+    return tuple(t for t in tokens if t and _TOKEN.match(t) and t not in drop
+                 and not _ASKING.match(t) and not (t.isdigit() and len(t) == 1))
+
+
+@lru_cache(maxsize=16384)
+def _block_words(block: str) -> tuple[str, ...]:
+    """``jieba.cut(block)``: its precise words (the search mode's are made from them)."""
+    return tuple(jieba.cut(block))
+
+
+def _search_words(block: str) -> list[str]:
+    """``jieba.cut_for_search(block)`` from the block's precise words: before each word of more than two
+    characters, its two-character parts in jieba's dictionary, then (more than three) its three-character ones.
+
+    >>> ensure_jieba(); all(_search_words(t) == list(jieba.cut_for_search(t)) for t in ("中华人民共和国知识产权局", "专利"))
+    True
+    """
+    freq, words = jieba.dt.FREQ, []
+    for w in _block_words(block):
+        if len(w) > 2:
+            words += [w[i:i + 2] for i in range(len(w) - 1) if freq.get(w[i:i + 2])]
+        if len(w) > 3:
+            words += [w[i:i + 3] for i in range(len(w) - 2) if freq.get(w[i:i + 3])]
+        words.append(w)
+    return words
 
 
 class LexicalIndex:

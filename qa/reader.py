@@ -33,8 +33,10 @@ from qa.slots import (content_nouns, content_terms, find_actions, find_actors, f
 from qa.vocabulary import vocabulary
 
 
+@lru_cache(maxsize=1024)
 def read_one(question: str, text: str | None = None, *, split: bool = True) -> Reading:
-    """Read one question on its own (no history). ``text`` is its normalised form."""
+    """Read one question on its own (no history). ``text`` is its normalised form. Kept: a chat reads its
+    last questions again with every follow-up (a Reading is frozen, so one may serve them all)."""
     phrased = rewrite_phrases(text if text is not None else question)
     text = numerals_to_digits(phrased)
     v = vocabulary()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -53,6 +53,7 @@ class ReportView:
         self.document = document
         self.layout = ReportLayout(document, chunks, facts)
         self.facts = self.layout.facts
+        self.figure_texts = [f.figure_text for f in self.facts]  # each figure as written (what it answers)
         self.sentences = self.layout.sentences
         self.stats = ReportStats([s.text for s in self.sentences])
         self.speller = SpellFixer(document.text)
@@ -93,12 +94,14 @@ class ReportView:
                                      for i, f in enumerate(self.facts)], 2)
         self.own_words = OwnWords(self.layout.own_tokens, self.stats)
         self.fact_chunk = [self.layout.chunk_at(f.start).id for f in self.facts]
+        self.fact_chunks = ChunkSets([(c,) for c in self.fact_chunk], [c.id for c in self.layout.chunks])
         self.sentence_texts = context_texts(self.layout.sentence_contexts)
         self.sentence_actors = TextTable([(s.text + s.passage.text[:40],) for s in self.sentences], 1)
         self.sentence_chunks = ChunkSets(self.layout.sentence_chunks, [c.id for c in self.layout.chunks])
         from qa.figurearrays import FigureArrays
 
         self.figures = FigureArrays(self)
+        self._dense = lru_cache(maxsize=8)(self._dense_of)
 
     def _months(self, fact) -> tuple[int, int] | None:
         from qa.months import figure_months
@@ -132,10 +135,38 @@ class ReportView:
 
     def similarities(self, query_vector: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Cosine of the question with every figure's clause and with every sentence (zeros without vectors)."""
+        return self.dense(query_vector)[:2]
+
+    def dense(self, query_vector: np.ndarray | None) -> tuple[np.ndarray, ...]:
+        """`similarities`, then each as z-scores over the report (`standardised`); read-only arrays, kept for the
+        last few question vectors: a question's parts and its sentences are scored with the same vector."""
         if query_vector is None or not self.has_vectors:
-            return np.zeros(len(self.facts), dtype=np.float32), np.zeros(len(self.sentences), dtype=np.float32)
-        q = np.asarray(query_vector, dtype=np.float32)
-        return self.clause_vectors @ q, self.sentence_vectors @ q
+            return self._dense(None)
+        return self._dense(np.asarray(query_vector, dtype=np.float32).tobytes())
+
+    def _dense_of(self, vector: bytes | None) -> tuple[np.ndarray, ...]:
+        if vector is None:
+            clause, sentence = np.zeros(len(self.facts), dtype=np.float32), np.zeros(len(self.sentences), dtype=np.float32)
+        else:
+            q = np.frombuffer(vector, dtype=np.float32).copy()
+            clause, sentence = self.clause_vectors @ q, self.sentence_vectors @ q
+        arrays = (clause, sentence, standardised(clause), standardised(sentence))
+        for a in arrays:
+            a.flags.writeable = False
+        return arrays
+
+
+def standardised(similarities: np.ndarray) -> np.ndarray:
+    """Similarities as z-scores over the whole report: a short everyday question is less similar to
+    every sentence than a long formal one, so how far a sentence stands out says more than its cosine.
+
+    >>> [round(float(x), 2) for x in standardised(np.array([0.8, 0.8, 0.9, 0.7]))]
+    [0.0, 0.0, 1.41, -1.41]
+    """
+    if similarities.size < 2:
+        return np.zeros_like(similarities)
+    spread = float(similarities.std())
+    return (similarities - similarities.mean()) / spread if spread > 0 else np.zeros_like(similarities)
 
 
 PLAN_SHARE = 0.2  # share of the dated figures a year must hold to count as one the report is about (work reports

@@ -68,10 +68,7 @@ class HybridRetriever:
 
     def dense_scores(self, vector: np.ndarray) -> np.ndarray:
         """Cosine of an embedded query with every chunk (exact search over all of them)."""
-        scores = np.zeros(len(self.chunks), dtype=np.float32)
-        for chunk_id, score in self.index.search(vector, len(self.chunks))[0]:
-            scores[chunk_id] = score
-        return scores
+        return self.index.cosines(vector)
 
     def _fused(self, dense: np.ndarray, lexical: np.ndarray) -> dict[int, float]:
         """`rrf` of the dense ranking and the ranking of chunks with a lexical score, worked out over all
@@ -100,7 +97,7 @@ class HybridRetriever:
             fused = {i: float(lexical[i]) for i in range(n)}
         else:
             fused = self._fused(dense, lexical)
-        order = sorted(fused, key=lambda i: -fused[i])[:k]
+        order = sorted(fused, key=fused.__getitem__, reverse=True)[:k]  # stable: ties keep their order
         hits = tuple(Retrieved(self.chunks[i], fused[i], float(dense[i]), float(lexical[i])) for i in order)
         return RetrievalResult(hits, float(dense.max(initial=0.0)), float(lexical.max(initial=0.0)),
                                None if vector is None else vector[0])

@@ -34,6 +34,7 @@ def _phrases_longest_first() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(vocabulary().tables["synonyms"]["phrases"].items(), key=lambda kv: -len(kv[0])))
 
 
+@lru_cache(maxsize=4096)
 def numerals_to_digits(text: str) -> str:
     """Chinese numerals that are quantities become digits (三十余人 -> 30余人, 第六 -> 第6).
 

@@ -47,10 +47,17 @@ def _run_pinyin(run: str) -> list[str]:
     return [s for word in _PINYIN.seg(run) for s in _word_pinyin(word)]
 
 
-def _pinyin(run: str) -> list[str]:
-    syllables = _run_pinyin(run)
-    syllables = syllables if len(syllables) == len(run) else [lazy_pinyin(ch)[0] for ch in run]
-    return [_fuzzy(s) for s in syllables]
+def _pinyin(run: str) -> tuple[str, ...]:
+    """The fuzzy syllable (`_fuzzy`) of each character of ``run``, read as `_run_pinyin` reads it when that
+    gives one syllable a character, else character by character."""
+    sounds = tuple(s for word in _PINYIN.seg(run) for s in _word_sounds(word))
+    return sounds if len(sounds) == len(run) else tuple(_fuzzy(lazy_pinyin(ch)[0]) for ch in run)
+
+
+@lru_cache(maxsize=65536)
+def _word_sounds(word: str) -> tuple[str, ...]:
+    """The fuzzy syllables of one word of pypinyin's segmentation."""
+    return tuple(_fuzzy(s) for s in _word_pinyin(word))
 
 
 def _fuzzy(syllable: str) -> str:
@@ -98,6 +105,7 @@ def _question_phrases() -> re.Pattern:
     return re.compile(f"(?=({alternation(w for w in words if len(w) > 1 and not w.isascii())}))")
 
 
+@lru_cache(maxsize=1)
 def _fillers() -> frozenset[str]:
     """One-character function words (有, 的, 多): users type them right; they are never respelt."""
     from qa.vocabulary import vocabulary
@@ -105,6 +113,7 @@ def _fillers() -> frozenset[str]:
     return frozenset(w for w in vocabulary().fillers if len(w) == 1)
 
 
+@lru_cache(maxsize=1)
 def _dictionary() -> dict:
     import jieba
 
@@ -128,6 +137,8 @@ class SpellFixer:
         # Every stretch of 2–4 Chinese characters the report writes: a stretch of Chinese characters is in
         # the report text exactly when it is one of these (looked up, not searched for in the whole text).
         self.grams = frozenset(gram for bucket in self.index.values() for gram in bucket)
+        # kept per question: a chat mends its last questions again with every follow-up
+        self.fix = lru_cache(maxsize=1024)(self._fix)
 
     def _writes(self, word: str) -> bool:
         """Whether the report writes ``word`` (Chinese characters)."""
@@ -154,28 +165,49 @@ class SpellFixer:
                  and not any(a != b and (a in _fillers() or i + j in kept) for j, (a, b) in enumerate(zip(gram, g)))]
         return max(close)[1] if close else None
 
-    def fix(self, question: str) -> str:
+    def _respellable(self, run: str, sounds: tuple[str, ...]) -> bool:
+        """Whether some stretch of ``run`` has a `_candidate` with no word kept (the checks `_candidate`
+        starts with, in its order, made here first: most stretches fail them)."""
+        grams, index, words = self.grams, self.index, _dictionary()
+        for n in SIZES:
+            for i in range(len(run) - n + 1):
+                gram = run[i:i + n]
+                if gram in grams or (n == 2 and gram in words) or sounds[i:i + n] not in index:
+                    continue
+                if self._candidate(run, i, n, sounds):
+                    return True
+        return False
+
+    def _fix(self, question: str) -> str:
         """The question with each typo stretch replaced by the report's spelling (unchanged if none)."""
         out, last = [], 0
         for m in _HAN_RUN.finditer(question):
-            run, sounds, i = m.group(), _pinyin(m.group()), 0
-            # Never respelt: places and vocabulary words; and, in a two-character window, a word the
-            # report writes (行动罚了 is not 行动发了), while a longer window may mend one (检查机关).
-            kept, written = map(frozenset, _places(run, self._writes))
-            fixed = []
-            while i < len(run):
-                for n in SIZES:
-                    window = set(range(i, i + n))
-                    if i + n <= len(run) and not window <= kept and not (n == 2 and window & written):
-                        better = self._candidate(run, i, n, sounds, kept)
-                        if better:
-                            fixed.append(better)
-                            i += n
-                            break
-                else:
-                    fixed.append(run[i])
-                    i += 1
-            out.append(question[last:m.start()] + "".join(fixed))
+            out.append(question[last:m.start()] + self._mended(m.group()))
             last = m.end()
         out.append(question[last:])
         return "".join(out)
+
+    def _mended(self, run: str) -> str:
+        """One run of Chinese characters with its typo stretches replaced."""
+        sounds = _pinyin(run)
+        # Most runs have no stretch the report spells otherwise, whatever the words kept: those are left
+        # as they are without tagging their words (`_places`).
+        if not self._respellable(run, sounds):
+            return run
+        # Never respelt: places and vocabulary words; and, in a two-character window, a word the
+        # report writes (行动罚了 is not 行动发了), while a longer window may mend one (检查机关).
+        kept, written = map(frozenset, _places(run, self._writes))
+        fixed, i = [], 0
+        while i < len(run):
+            for n in SIZES:
+                window = set(range(i, i + n))
+                if i + n <= len(run) and not window <= kept and not (n == 2 and window & written):
+                    better = self._candidate(run, i, n, sounds, kept)
+                    if better:
+                        fixed.append(better)
+                        i += n
+                        break
+            else:
+                fixed.append(run[i])
+                i += 1
+        return "".join(fixed)

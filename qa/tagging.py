@@ -2,9 +2,10 @@
 
 jieba's tagger cuts a text into blocks of Chinese characters, letters and digits (the pattern
 ``jieba.posseg.re_han_internal``) and tags each block on its own, so the tags of a text are its blocks'
-tags in order. The speller tags each run of Chinese characters of a new question, the reader then the
-whole question, mostly the same blocks: tagged block by block through `qa.lexical.pos_tags`'s cache,
-each block is tagged once (tagging a new question is ~0.3 ms, a fifth of reading it).
+tags in order. The speller tags the runs of Chinese characters it may mend (`SpellFixer._mended`), the
+reader then the whole question, mostly the same blocks: tagged block by block through
+`qa.lexical.pos_tags`'s cache, each block is tagged once (tagging a new question is ~0.3 ms, a fifth of
+reading it).
 
 >>> block_tags("海关扣留侵权货物，价值多少？") == pos_tags("海关扣留侵权货物，价值多少？")
 True

@@ -32,6 +32,7 @@ class TextIndex:
             self._starts.append(at)
             at += len(text) + len(_BETWEEN)
         self.holding = lru_cache(maxsize=WORDS_REMEMBERED)(self._holding)
+        self._holding_any = lru_cache(maxsize=WORDS_REMEMBERED // 4)(self._holding_all)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -51,8 +52,13 @@ class TextIndex:
         return hits
 
     def holding_any(self, words) -> np.ndarray:
-        """Which texts contain at least one of ``words``."""
+        """Which texts contain at least one of ``words`` (a read-only bool array, remembered per words: a
+        question's terms, actors and actions recur from question to question)."""
+        return self._holding_any(tuple(words))
+
+    def _holding_all(self, words: tuple[str, ...]) -> np.ndarray:
         hits = np.zeros(len(self.texts), dtype=bool)
         for word in words:
             hits |= self.holding(word)
+        hits.flags.writeable = False
         return hits

@@ -223,7 +223,15 @@ class Vocabulary:
         return re.compile(alternation(sorted(words, key=len, reverse=True))) if words else None
 
     def cue_groups(self, text: str, table: str = "asked") -> tuple[str, ...]:
-        """Cue groups whose phrases occur in ``text``, in the table's priority order."""
+        """Cue groups whose phrases occur in ``text``, in the table's priority order (kept per text: a question
+        is looked up by its reading, its operation and its parts)."""
+        return self._cue_groups(text, table)
+
+    @cached_property
+    def _cue_groups(self):
+        return lru_cache(maxsize=4096)(self._find_cue_groups)
+
+    def _find_cue_groups(self, text: str, table: str) -> tuple[str, ...]:
         groups = self.asked_cues if table == "asked" else self.operation_cues
         lowered = self._cue_masks.sub(" ", text.lower()) if self._cue_masks else text.lower()
         order = self.tables["cues"][table]["priority"]
