@@ -29,9 +29,6 @@ from qa.retrieval import RetrievalResult
 from qa.slots import numerals_to_digits
 from qa.vocabulary import alternation, vocabulary
 
-MAX_CANDIDATES = 400  # figures scored per report and question (a report of this genre has ~100)
-
-
 @dataclass(frozen=True)
 class RetrievalView:
     """Per chunk id: the share of the top fused score, and the rank (0 = first)."""
@@ -267,7 +264,9 @@ def fact_candidates(reading: Reading, view: ReportView) -> tuple[list[int], dict
     for code in codes[codes > 0].tolist():
         why = CONFLICTS[code - 1]
         excluded[why] = excluded.get(why, 0) + 1
-    return np.flatnonzero(codes == 0).tolist()[:MAX_CANDIDATES], excluded
+    # every figure without a conflict: a cap here once kept the first 400 in reading order, so no question
+    # could reach the figures past them in a long report (a national communiqué has 858)
+    return np.flatnonzero(codes == 0).tolist(), excluded
 
 
 def sentence_candidates(view: ReportView) -> list[int]:

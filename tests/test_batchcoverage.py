@@ -206,7 +206,7 @@ def test_slot_and_kind_columns_equal_per_figure_functions(model_free_engine, rea
 
 
 def test_conflict_codes_exclude_as_conflict_does(model_free_engine, questions):
-    from qa.candidates import MAX_CANDIDATES, conflict, fact_candidates, firm_actions
+    from qa.candidates import conflict, fact_candidates, firm_actions
 
     view = model_free_engine.view
     for question in [*questions, "2019年公安抓了多少人？", "564名里判了几个？", "审结了多少万元", "海关查获出口侵权货物多少批？",
@@ -222,7 +222,7 @@ def test_conflict_codes_exclude_as_conflict_does(model_free_engine, questions):
                 else:
                     kept.append(i)
             got = fact_candidates(reading, view)
-            assert got == (kept[:MAX_CANDIDATES], excluded), question
+            assert got == (kept, excluded), question
             assert list(got[1]) == list(excluded), question  # in the same order
 
 
@@ -374,3 +374,26 @@ def test_speller_grams_are_what_the_report_writes(questions):
             for i in range(len(run) - n + 1):
                 assert (run[i:i + n] in fixer.grams) == (run[i:i + n] in text), run[i:i + n]
     assert fixer.fix("有效专力有多少件？检查机关批捕了几人") == "有效专利有多少件？检察机关批捕了几人"
+
+
+def test_every_figure_of_a_long_report_can_be_a_candidate(tmp_path):
+    """A figure past the 400th of a long report is a candidate and answers (a cap in reading order kept the
+    first 400 only, so the last figures of a national communiqué could never be answered)."""
+    from qa.candidates import fact_candidates
+    from qa.engine import EngineConfig, QAEngine
+    from tests.conftest import FakeEmbedder
+
+    lines = ["某市2021年统计公报", ""] + [f"全年第{i}类产品产量{100 + i}万吨，比上年增长{i % 9 + 1}.{i % 7}%。"
+                                          for i in range(1, 251)]
+    lines.append("全年授予专利权460.1万件，比上年增长26.4%。")
+    corpus = tmp_path / "communique.txt"
+    corpus.write_text("\n".join(lines), encoding="utf-8")
+    engine = QAEngine(EngineConfig(corpus=corpus, cache_dir=tmp_path / "cache", retrieval="bm25"),
+                      embedder=FakeEmbedder())
+    engine.warm_up()
+    assert len(engine.view.facts) > 500
+    last = [i for i, f in enumerate(engine.view.facts) if f.figure_text == "460.1万件"]
+    candidates, _ = fact_candidates(engine.read("全年授予专利权多少件？"), engine.view)
+    assert last and last[0] in candidates
+    answer = engine.ask("全年授予专利权多少件？")
+    assert [f.text for f in answer.figures] == ["460.1万件"]
