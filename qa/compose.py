@@ -14,6 +14,7 @@ from qa.ranked import Decision
 from qa.reading import Reading
 from qa.report import ReportView
 from qa.retrieval import RetrievalResult
+from qa.textanswer import is_date
 
 MAX_CITATIONS = 3
 
@@ -64,7 +65,11 @@ def compose(decision: Decision, reading: Reading, question: str, view: ReportVie
         s = view.sentences[decision.sentence]
         cites = citations(view, [(s.start, s.end)], retrieved)
         short = decision.short or s.text
-        return compose_found(question, (), short, doc.as_written(s.start, s.end), cites, kind=reading.asked,
+        # a date as the report writes it is the answer's figure, as a count is (it is no row of the fact
+        # table, so no fact id); any other text answer asserts no figure
+        dated = reading.asked == "date" and is_date(short) and short in s.text
+        figures = (AnswerFigure("", short, cites[0].number if cites else 1),) if dated else ()
+        return compose_found(question, figures, short, doc.as_written(s.start, s.end), cites, kind=reading.asked,
                              notice=notice, confidence=decision.probability)
     facts = decision.facts
     cites = citations(view, [(f.start, f.end) for f in facts], retrieved)

@@ -27,7 +27,7 @@ from qa.months import month_span
 from qa.numbers import find_years
 from qa.parts import split_shaped
 from qa.reading import DIGITS, Reading, Turn
-from qa.slots import (content_nouns, content_terms, find_actions, find_actors, find_counted, find_measure,
+from qa.slots import (content_nouns, content_terms, counts_of, find_actions, find_actors, find_counted, find_measure,
                       find_places, find_scope, now_offset, numerals_to_digits, relative_year,
                       rewrite_phrases)
 from qa.vocabulary import vocabulary
@@ -117,9 +117,10 @@ def _share_context(parts: tuple[Reading, ...], whole: Reading, shape: str) -> tu
 
 
 def _counts_explicitly(part: Reading) -> bool:
-    """Whether a part asks for a count in words of its own (窝点数量, 案件总数), not just with 多少."""
+    """Whether a part asks for a count in words of its own (窝点数量, 案件总数, 立案数), not just with 多少."""
     v = vocabulary()
-    return part.asked == "count" and any(w in part.text for w in v.asked_cues["count"] if w not in v.ask_words)
+    return part.asked == "count" and (any(map(counts_of, part.terms)) or any(w in part.text for w in v.asked_cues["count"]
+                                                                             if w not in v.ask_words))
 
 
 def _names_own_thing(part: Reading) -> bool:

@@ -179,6 +179,20 @@ def find_scope(text: str) -> str:
             return name
     return ""
 
+def counts_of(term: str) -> bool:
+    """Whether a word names the count of a thing (立案数, 案件数, 人数; not 指数): cues.toml [each].
+
+    >>> counts_of("案件数"), counts_of("价格指数"), counts_of("数")
+    (True, False, False)
+    """
+    each = vocabulary().tables["cues"]["each"]
+    return len(term) > 1 and term.endswith(tuple(each["count_suffixes"])) and not term.endswith(tuple(each["not_counts"]))
+
+
+_QUOTED = re.compile(r"[“「『‘\"]([^“”「」『』‘’\"]{1,12})[”」』’\"]")
+_HAS_DIGIT = re.compile(r"\d")
+
+
 def content_terms(text: str) -> tuple[str, ...]:
     """The question's own content words: jieba words minus fillers, cues and figures; a negated
     word keeps its negation (不起诉 is not 起诉)."""
@@ -191,6 +205,9 @@ def content_terms(text: str) -> tuple[str, ...]:
         at = text.find(t)
         before = next((n for n in negations if text.endswith(n, 0, at)), "") if at > 0 else ""
         terms.append(before + t)
+    # a quoted label with a number in it (“9.26”案, “昆仑2020”) names one thing as the report writes it;
+    # its number alone is cut off above as a figure
+    terms += [label for label in _QUOTED.findall(text) if _HAS_DIGIT.search(label)]
     return tuple(dict.fromkeys(terms))
 
 

@@ -109,3 +109,12 @@ def short_answer(reading: Reading, sentence: str) -> str:
 
 def has_date(text: str) -> bool:
     return bool(_DATE.search(text))
+
+
+def is_date(text: str) -> bool:
+    """Whether ``text`` is one date as a report writes it (what `short_answer` gives a date question).
+
+    >>> is_date("2020年4月"), is_date("2020-2023"), is_date("2020年获得批准")
+    (True, True, False)
+    """
+    return bool(_DATE.fullmatch(text.strip()))

@@ -51,3 +51,15 @@ def test_a_question_with_no_question_word_and_no_sure_figure_gets_a_sentence():
     assert not may_want_figure(read("全市每万人口发明专利拥有量是多少？"))  # a figure question already
     assert not may_want_figure(read("知识产权保护中心是怎么建的？"))  # asks for a text
     assert not may_want_figure(SimpleNamespace(cues=(), operation="compare", parts=(), asked="text"))
+
+
+def test_a_date_answer_carries_the_date_as_its_figure(model_free_engine):
+    """A date question is answered with the date as written, in the answer's figures too (API users read
+    figures; a text answer asserts none)."""
+    answer = model_free_engine.ask("中国（天津）知识产权保护中心是哪一年获得批准建设的？")
+    assert answer.found and answer.short_answer == "2020年"
+    assert [f.text for f in answer.figures] == ["2020年"] and answer.figures[0].fact_id == ""
+    spoken = model_free_engine.ask("中国（天津）知识产权保护中心是啥时候获批建设的？")
+    assert spoken.kind == "date" and [f.text for f in spoken.figures] == ["2020年"]
+    named = model_free_engine.ask("华北知识产权运营中心的运营收入合同金额是多少？")
+    assert named.kind != "date" and all(f.fact_id for f in named.figures)

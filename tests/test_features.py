@@ -201,6 +201,8 @@ def test_kinds_of_property_cases_and_prizes_are_facets():
     assert "11100万元" in kept("专利质押融资金额是多少")[0] and "11100万元" in kept("质押融资金额是多少")[0]
     assert "270余件" not in kept("跟专利有关的侵权案件有几件")[0] and "270余件" in kept("商标侵权案件有几件")[0]
     assert "1项" not in kept("天津拿了几项银奖")[0] and "1项" in kept("天津拿了几项金奖")[0]
+    medals = _candidates_of("2021年统计公报。\n在第32届奥运会上，我国运动员共获得38枚金牌，奖牌总数88枚。\n")
+    assert "38枚" not in medals("获得多少枚银牌")[0] and "38枚" in medals("获得多少枚金牌")[0]  # a medal is a grade
 
 
 def test_another_label_of_a_series_is_no_candidate():

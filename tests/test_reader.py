@@ -23,6 +23,7 @@ from qa.sanitize import MAX_QUESTION_CHARS, clean_question
     ("破案率是百分之多少", "percent"),          # a share asked as 百分之多少 is not a growth rate
     ("剑网行动搞了多长时间", "duration"),
     ("保护中心是哪一年获批的", "date"),
+    ("保护中心是啥时候批下来的", "date"),
     ("海关开展了哪些专项行动", "list"),
     ("在哪个口岸截获的", "name"),
     ("批捕的人数", "count"),                    # a count noun asks for a count
@@ -38,12 +39,20 @@ def test_what_is_asked(question, asked):
     ("起诉人数比批捕人数多出多少人？", "difference", 2),
     ("专利和商标加起来多少件", "sum", 2),
     ("公安抓获的犯罪嫌疑人超过500人了吗", "yesno", 0),
+    ("代办处给企业减负超过2亿元了么", "yesno", 0),
+    ("有效发明专利算不算已经突破了四万件", "yesno", 0),
     ("批准逮捕了多少件、多少人？", "value", 2),
     ("全市有效专利有多少件", "value", 0),
 ])
 def test_operations_and_parts(question, operation, parts):
     reading = read(question)
     assert reading.operation == operation and len(reading.parts) == parts
+
+
+def test_a_count_suffix_keeps_an_item_a_count_beside_a_money_item():
+    parts = read("在打假专项执法中，立案数和涉及的金额各是多少？").parts
+    assert [p.asked for p in parts] == ["count", "money"]
+    assert read("消费价格指数和涉及的金额各是多少？").parts[0].asked == "money"  # 指数 is no count
 
 
 def test_thresholds_of_yes_no_questions():
@@ -191,3 +200,9 @@ def test_a_comparison_stays_a_comparison_even_when_its_two_things_are_not_found_
     assert joined.operation == "compare" and len(joined.parts) == 2
     assert read("哪个部门的次数多一些啊？").operation == "compare"  # one thing: refused later, never one value
     assert read("哪个区获得了中央财政专项资金？").operation == "value"  # a which-question without a comparative
+
+
+def test_a_quoted_label_with_a_number_is_a_term():
+    assert "9.26" in read("公安機關偵破的「9.26」案是什麼案件？").terms
+    assert "昆仑2020" in read("“昆仑2020”专项行动抓了多少人").terms
+    assert not any(ch.isdigit() for t in read("有效专利超过20万件了吗").terms for ch in t)  # a figure is no term

@@ -117,6 +117,13 @@ def test_gold_figure_must_be_in_answer_text():
     assert figure_in_text("323个批次", "共对323个批次的进出口货物")
 
 
+def test_a_date_is_found_in_the_answer_text_as_written():
+    assert score_figures(["2020年"], answer("答：2020年", ["2020年"])) == (True, ())
+    assert figure_in_text("2020年4月", "答：2020年4月")
+    assert not figure_in_text("2020年4月", "答：2019年")
+    assert not score_figures(["2020年"], answer("答：2019年", ["2019年"]))[0]
+
+
 def test_figure_refused_is_wrong_even_with_figures():
     a = answer("报告没有提到。", ["81.22万件"], found=False)
     score = score_item(item(), a)
