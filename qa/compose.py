@@ -67,7 +67,7 @@ def compose(decision: Decision, reading: Reading, question: str, view: ReportVie
         short = decision.short or s.text
         # a date as the report writes it is the answer's figure, as a count is (it is no row of the fact
         # table, so no fact id); any other text answer asserts no figure
-        dated = reading.asked == "date" and is_date(short) and short in s.text
+        dated = reading.asked == "date" and is_date(short)  # short_answer takes a date from the sentence
         figures = (AnswerFigure("", short, cites[0].number if cites else 1),) if dated else ()
         return compose_found(question, figures, short, doc.as_written(s.start, s.end), cites, kind=reading.asked,
                              notice=notice, confidence=decision.probability)

@@ -153,6 +153,27 @@ def _phase() -> re.Pattern:
     return re.compile(rf"(?<=[\u4e00-\u9fff”》]){not_after}[一二三四五六七八九十]期(?!{alternation(v('phase_not_before'))})")
 
 
+def _label_quotes(text: str):
+    """The quoted spans of ``text`` that name something rather than give a figure (“9.26”案, “昆仑2020”; not
+    “30%”): no figure is read inside them."""
+    for m in _QUOTE.finditer(text):
+        inner = m.group()[1:-1].strip()
+        md = _MONTH_DAY.fullmatch(inner)
+        is_date = md is not None and 1 <= int(md.group(1)) <= 12 and 1 <= int(md.group(2)) <= 31
+        if is_date or not _is_whole_figure(inner):
+            yield m
+
+
+def quoted_labels(text: str) -> list[str]:
+    """What `_label_quotes` finds, without the quote marks: the question reader keeps those with a number as
+    terms (their number is no figure there either).
+
+    >>> quoted_labels("“9.26”案和“昆仑2020”行动，增长“30%”")
+    ['9.26', '昆仑2020']
+    """
+    return [m.group()[1:-1].strip() for m in _label_quotes(text)]
+
+
 def label_spans(text: str) -> list[tuple[int, int]]:
     """Spans whose digits are no quantities: 《titles》, quoted names, year ranges, dates, periods,
     list markers (1. （2）), vague amounts (一批), references to a listed set (以上三类), numbered parts
@@ -173,12 +194,7 @@ def label_spans(text: str) -> list[tuple[int, int]]:
     ['第一', '十一个']
     """
     spans = [m.span() for m in _BOOK.finditer(text)]
-    for m in _QUOTE.finditer(text):
-        inner = m.group()[1:-1].strip()
-        md = _MONTH_DAY.fullmatch(inner)
-        is_date = md is not None and 1 <= int(md.group(1)) <= 12 and 1 <= int(md.group(2)) <= 31
-        if is_date or not _is_whole_figure(inner):
-            spans.append(m.span())
+    spans += [m.span() for m in _label_quotes(text)]
     spans += [m.span() for m in _YEAR_RANGE.finditer(text)]
     spans += [m.span() for m in _DATE.finditer(text)]
     spans += [m.span() for m in _NUMERIC_DATE.finditer(text)]

@@ -119,8 +119,8 @@ def _share_context(parts: tuple[Reading, ...], whole: Reading, shape: str) -> tu
 def _counts_explicitly(part: Reading) -> bool:
     """Whether a part asks for a count in words of its own (窝点数量, 案件总数, 立案数), not just with 多少."""
     v = vocabulary()
-    return part.asked == "count" and (any(map(counts_of, part.terms)) or any(w in part.text for w in v.asked_cues["count"]
-                                                                             if w not in v.ask_words))
+    cue_words = (w for w in v.asked_cues["count"] if w not in v.ask_words)
+    return part.asked == "count" and (any(map(counts_of, part.terms)) or any(w in part.text for w in cue_words))
 
 
 def _names_own_thing(part: Reading) -> bool:

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Sequence
 
 import cn2an
+from qa.labels import quoted_labels
 from qa.lexical import tokenize
 from qa.reading import DIGITS
 from qa.tagging import block_tags
@@ -180,16 +181,17 @@ def find_scope(text: str) -> str:
     return ""
 
 def counts_of(term: str) -> bool:
-    """Whether a word names the count of a thing (立案数, 案件数, 人数; not 指数): cues.toml [each].
+    """Whether a word names the count of a thing: it ends with one of the measure suffixes that count (立案数,
+    案件数, 人数), and is none of the words that end alike but count nothing (指数): predicates.toml [measures].
 
-    >>> counts_of("案件数"), counts_of("价格指数"), counts_of("数")
-    (True, False, False)
+    >>> counts_of("案件数"), counts_of("价格指数"), counts_of("数"), counts_of("破案率")
+    (True, False, False, False)
     """
-    each = vocabulary().tables["cues"]["each"]
-    return len(term) > 1 and term.endswith(tuple(each["count_suffixes"])) and not term.endswith(tuple(each["not_counts"]))
+    measures = vocabulary().tables["predicates"]["measures"]
+    counting = tuple(s for s in measures["suffixes"] if s.endswith("数"))  # 数, 件数, 人数; not 率, 量, 额
+    return len(term) > 1 and term.endswith(counting) and not term.endswith(tuple(measures["not_counts"]))
 
 
-_QUOTED = re.compile(r"[“「『‘\"]([^“”「」『』‘’\"]{1,12})[”」』’\"]")
 _HAS_DIGIT = re.compile(r"\d")
 
 
@@ -207,7 +209,7 @@ def content_terms(text: str) -> tuple[str, ...]:
         terms.append(before + t)
     # a quoted label with a number in it (“9.26”案, “昆仑2020”) names one thing as the report writes it;
     # its number alone is cut off above as a figure
-    terms += [label for label in _QUOTED.findall(text) if _HAS_DIGIT.search(label)]
+    terms += [label for label in quoted_labels(text) if _HAS_DIGIT.search(label)]
     return tuple(dict.fromkeys(terms))
 
 
