@@ -60,6 +60,50 @@ def year_conflict(reading: Reading, fact_year: int | None) -> bool:
     return bool(reading.years) and fact_year is not None and fact_year not in reading.years
 
 
+@lru_cache(maxsize=1)
+def _base_patterns() -> dict[str, tuple[re.Pattern, re.Pattern]]:
+    """Per base period (qa/vocab/extraction.toml [base_periods]): (in a figure's comparison, in a question:
+    after an opener, or 同比/环比 alone)."""
+    table = vocabulary().extraction("base_periods")
+    openers = alternation(vocabulary().extraction("base_openers") + table["question_openers"])
+    out = {}
+    for period in ("month", "year"):
+        written = alternation(table[period]) + (r"|(?:19|20)\d\d年" if period == "year" else "")
+        alone = alternation(w for w in table[period] if w.endswith("比"))
+        out[period] = (re.compile(written), re.compile(f"(?:{openers})(?:{written})|{alone}"))
+    return out
+
+
+def base_period(text: str, *, question: bool = False) -> str:
+    """The period a comparison steps back by: "month" (比上月, 环比, 比一季度), "year" (同比, 比上年, 较2019年) or "".
+    A figure's comparison is read month first (比上年同月 is a year back); a question only when it names one.
+
+    >>> base_period("比上月增长"), base_period("比上年同月加快"), base_period("较2019年增长"), base_period("增长")
+    ('month', 'year', 'year', '')
+    >>> base_period("4月份工业增加值比去年涨了多少", question=True), base_period("一季度增长多少", question=True)
+    ('year', '')
+    """
+    found = [period for period, (written, asked) in _base_patterns().items()
+             if (asked if question else written).search(text)]
+    if question:
+        return found[0] if len(found) == 1 else ""
+    return found[0] if found else ""
+
+
+def asks_share(reading: Reading) -> bool:
+    """The question asks what part of a whole something is (占全部投资的几成, 比重是多少: the extractor's share
+    markers, qa/vocab/extraction.toml) and not how it changed: a growth rate never answers it.
+
+    >>> from qa.reader import read
+    >>> asks_share(read("民间投资占了总投资的几成？")), asks_share(read("民间投资增长了多少？"))
+    (True, False)
+    >>> asks_share(read("民间投资占全部投资的比重提高了多少？"))
+    False
+    """
+    return (reading.asked == "percent" and reading.operation == "value" and "growth" not in reading.cues
+            and any(w in reading.text for w in vocabulary().extraction("share_markers")))
+
+
 def stated_conflict(reading: Reading, figure_text: str) -> bool:
     """The question asks for a value and itself states this figure's number (公安抓的564个人最后判了几个？):
     the figure it states is what it asks about, never the answer. A yes/no threshold (是否在500篇以上),
@@ -223,10 +267,15 @@ def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None =
     labels = ordinal_labels(reading.text)
     if labels and facet_conflict(labels, view.fact_ordinals[i]):
         return "label"
+    if asks_share(reading) and (fact.kind == "growth_rate" or fact.comparison):
+        return "share"
+    asked = base_period(reading.text, question=True)
+    if asked and base_period(fact.comparison or "") not in ("", asked):
+        return "base"
     return ""
 
 
-CONFLICTS = ("year", "unit", "action", "facet", "stated", "label")  # in the order `conflict` tries them
+CONFLICTS = ("year", "unit", "action", "facet", "stated", "label", "share", "base")  # in the order `conflict` tries them
 
 
 def conflict_codes(reading: Reading, view: ReportView, firm: set[str]) -> np.ndarray:
@@ -249,6 +298,11 @@ def conflict_codes(reading: Reading, view: ReportView, firm: set[str]) -> np.nda
     labels = ordinal_labels(reading.text)
     if labels:
         found[5] = fig.ordinal_conflicts(labels)
+    if asks_share(reading):
+        found[6] = fig.changing
+    asked = base_period(reading.text, question=True)
+    if asked:
+        found[7] = (fig.base_periods != "") & (fig.base_periods != asked)
     codes = np.zeros(len(fig.years), dtype=np.int64)
     for code in range(len(CONFLICTS), 0, -1):  # the first conflict in CONFLICTS' order is written last
         if found[code - 1] is not None:

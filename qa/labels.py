@@ -174,6 +174,32 @@ def quoted_labels(text: str) -> list[str]:
     return [m.group()[1:-1].strip() for m in _label_quotes(text)]
 
 
+_EDITION = re.compile(r"([\u4e00-\u9fff]{2,})((?:19|20)\d\d)(?![\d年])")
+
+
+def other_edition(question: str, report: str) -> tuple[str, str]:
+    """(asked, written) when the question names an edition of a named campaign (昆仑2022: a name and a year
+    with no 年) that the report never writes, while it writes that name with another year (昆仑2021);
+    ("", "") otherwise. The name is the longest ending of the characters before the year that the report
+    writes with a year.
+
+    >>> other_edition("破获昆仑2022行动多少起", "开展“昆仑2021”专项行动")
+    ('昆仑2022', '昆仑2021')
+    >>> other_edition("昆仑2021行动破了多少", "开展“昆仑2021”专项行动"), other_edition("2022年破了多少", "昆仑2021")
+    (('', ''), ('', ''))
+    """
+    for m in _EDITION.finditer(question):
+        stem, year = m.groups()
+        for k in range(len(stem) - 1):
+            written = re.search(re.escape(stem[k:]) + r"((?:19|20)\d\d)(?![\d年])", report)
+            if written:
+                asked = stem[k:] + year
+                if asked not in report:
+                    return asked, written.group()
+                break
+    return "", ""
+
+
 def label_spans(text: str) -> list[tuple[int, int]]:
     """Spans whose digits are no quantities: 《titles》, quoted names, year ranges, dates, periods,
     list markers (1. （2）), vague amounts (一批), references to a listed set (以上三类), numbered parts

@@ -171,9 +171,15 @@ def _joined_items(text: str) -> list[str] | None:
         return None
     # a cue that is itself a joiner (加上) joins the things; the things end at the next cue
     words = [w for w in list(which) + [c for g in groups for c in v.operation_cues[g]] if w not in _joiners()]
-    cue = re.search(alternation(words), text)
+    # the things end at the first cue after the first joiner: a cue before it is part of the first thing
+    # (有效专利总量的增速和发明专利的增速谁更快: 总量 is no sum here)
+    joins = _cuts(text, 0, len(text))
+    if not joins:
+        return None
+    cues = list(re.finditer(alternation(words), text))
+    cue = next((m for m in cues if m.start() >= joins[0].end()), cues[0] if cues else None)
     end = cue.start() if cue else len(text)
-    cuts = _cuts(text, 0, end)
+    cuts = [c for c in joins if c.end() <= end]
     if not cuts:
         return None
     first, last = cuts[0], cuts[-1]
@@ -256,6 +262,33 @@ def _from_to(text: str) -> list[str] | None:
     return [head + m.group("start") + "多少", head + "是多少" + tail]
 
 
+def _amount_and_change(text: str) -> list[str] | None:
+    """出口额和增幅？, 完成额及同比变动情况如何 -> the thing's amount, then its change: one thing joined with a
+    short change word of its own (a growth cue, qa/vocab/cues.toml) asks two figures, the second one naming
+    nothing (answered with the change of the first: `QADecider._follow_parts`).
+
+    >>> _amount_and_change("那使用费出口额和增幅？")
+    ['那使用费出口额是多少', '增幅是多少？']
+    >>> _amount_and_change("专利和商标的增幅？") is None, _amount_and_change("出口和进口各增长多少？") is None
+    (True, True)
+    """
+    v = vocabulary()
+    cuts = _cuts(text, 0, len(text))
+    if len(cuts) != 1:
+        return None
+    thing, change = text[:cuts[0].start()], text[cuts[0].end():]
+    asks = f"{alternation(v.ask_words)}|如何|怎样"
+    bare = re.sub(f"[{_PUNCT}]|{asks}|呢", "", change)
+    growth = alternation(v.asked_cues["growth"])
+    # nothing but a change word and words about it (同比, 情况, 其); the thing itself names no change
+    rest = re.sub(f"{growth}|同比|情况|变动|幅度|其|的|各|为|是|分别", "", bare)
+    if len(thing.strip(_PUNCT)) < 2 or rest or not re.search(growth, bare) or re.search(growth, thing):
+        return None
+    first = thing if re.search(asks, thing) else thing.rstrip(_PUNCT) + "是多少"
+    second = change if re.search(asks, change) else change.rstrip(_PUNCT + "呢") + "是多少？"
+    return [first, second]
+
+
 def split_shaped(text: str) -> tuple[str, list[str]]:
     """The question cut into one question per figure asked for, and the shape of the cut (SHAPES)."""
     v = vocabulary()
@@ -273,7 +306,10 @@ def split_shaped(text: str) -> tuple[str, list[str]]:
         if distributed:
             return "each", distributed
     items = _than_items(text) or _joined_items(text)
-    return ("items", items) if items else ("", [text])
+    if items:
+        return "items", items
+    pair = _amount_and_change(text)
+    return ("asks", pair) if pair else ("", [text])
 
 
 def split_parts(text: str) -> list[str]:

@@ -19,6 +19,7 @@ import numpy as np
 from qa.candidates import fact_candidates
 from qa.coverage import QueryTerms
 from qa.features import Asked
+from qa.labels import other_edition
 from qa.figure_features import fact_static
 from qa.reading import Reading
 from qa.report import ReportView
@@ -114,6 +115,9 @@ def out_of_scope(reading: Reading, view: ReportView) -> str:
     if not asks and terms.unknown_weight >= UNREAD_UNKNOWN:
         # no question word and mostly words the report never uses: an instruction, not a question
         return "没有看懂要问什么：请用问句提问，例如：“海关扣留了多少侵权货物？”"
+    asked, written = other_edition(reading.text, text)
+    if asked:
+        return f"报告写的是“{written}”，没有“{asked}”的数据。"
     if reading.relative_year:
         known = "、".join(str(y) for y in sorted(view.fact_years)) or "其他年份"
         return f"报告中的数字是{known}年的，没有“{reading.relative_year}”的数据。"

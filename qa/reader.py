@@ -27,7 +27,7 @@ from qa.months import month_span
 from qa.numbers import find_years
 from qa.parts import split_shaped
 from qa.reading import DIGITS, Reading, Turn
-from qa.slots import (content_nouns, content_terms, counts_of, find_actions, find_actors, find_counted, find_measure,
+from qa.slots import (content_nouns, content_terms, counts_of, find_actions, topic_dropped, find_actors, find_counted, find_measure,
                       find_places, find_scope, now_offset, numerals_to_digits, relative_year,
                       rewrite_phrases)
 from qa.vocabulary import vocabulary
@@ -45,7 +45,7 @@ def read_one(question: str, text: str | None = None, *, split: bool = True) -> R
     asked = cues[0] if cues else "text"
     measure, units = find_measure(text, count_nouns=asked not in ("growth", "percent", "ratio", "rank"))
     terms = content_terms(text)
-    action_words = find_actions(tokens)
+    action_words = topic_dropped(find_actions(tokens), text)
     shape, pieces = split_shaped(text) if split else ("", [text])
     parts = tuple(read_one(p, p, split=False) for p in pieces) if len(pieces) > 1 else ()
     # Several asks are answered one by one: 有几项？…加起来有多少？ sums nothing across the two questions.
@@ -57,6 +57,11 @@ def read_one(question: str, text: str | None = None, *, split: bool = True) -> R
         asked = "growth"  # 翻了一番吗 asks about a rise
     elif threshold is not None and asked in ("text", "name", "count"):
         asked = {"%": "percent", "位": "rank"}.get(threshold.unit, "money" if threshold.unit.endswith("元") else "count")
+    if asked == "growth" and operation == "difference" and not measure:
+        # 人数少了多少: a count noun before a difference in words asks how many, not a rate
+        counted, counted_units = find_measure(text)
+        if counted:
+            asked, measure, units = "count", counted, counted_units
     if asked == "count" and units and units <= v.unit_groups["money"]:
         asked = "money"
     if asked == "text" and measure:  # 批捕的人数: a count noun asks for a count

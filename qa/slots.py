@@ -116,6 +116,21 @@ def find_actions(tokens: Sequence[str]) -> tuple[tuple[str, str], ...]:
     return tuple(dict.fromkeys(found))
 
 
+def topic_dropped(action_words: tuple[tuple[str, str], ...], text: str) -> tuple[tuple[str, str], ...]:
+    """The (word, action) pairs without those naming a line of work (an action word always followed by one of
+    predicates.toml [measures.topic_heads]: 调解工作), when an action the question asks remains.
+
+    >>> topic_dropped((("调解", "调处"), ("接到", "收案")), "纠纷调解工作中共接到投诉举报多少件")
+    (('接到', '收案'),)
+    >>> topic_dropped((("调解", "调处"),), "调解工作中调解了多少件")
+    (('调解', '调处'),)
+    """
+    heads = alternation(vocabulary().tables["predicates"]["measures"]["topic_heads"]["words"])
+    kept = tuple((w, a) for w, a in action_words
+                 if not all(re.match(heads, text[m.end():]) for m in re.finditer(re.escape(w), text)))
+    return kept if kept else action_words
+
+
 def find_measure(text: str, *, count_nouns: bool = True) -> tuple[str, frozenset[str]]:
     """The measure word after 多少/几 (or a count noun such as 人数) and the units it allows.
 

@@ -94,6 +94,22 @@ def _places(run: str, writes: Callable[[str], bool] = lambda word: False) -> tup
     return kept, kept | written
 
 
+def _dictionary_words(run: str) -> list[set[int]]:
+    """The positions of each word of two characters or more that jieba cuts from ``run`` and its dictionary holds.
+
+    >>> _dictionary_words("群众的申诉")
+    [{0, 1}, {3, 4}]
+    """
+    from qa.lexical import pos_tags
+
+    words, at = [], 0
+    for word, _ in pos_tags(run):
+        if len(word) > 1 and _dictionary().get(word):
+            words.append(set(range(at, at + len(word))))
+        at += len(word)
+    return words
+
+
 @lru_cache(maxsize=1)
 def _question_phrases() -> re.Pattern:
     """Cue phrases of questions (qa/vocab/cues.toml) of two characters or more, as one pattern."""
@@ -107,10 +123,13 @@ def _question_phrases() -> re.Pattern:
 
 @lru_cache(maxsize=1)
 def _fillers() -> frozenset[str]:
-    """One-character function words (有, 的, 多): users type them right; they are never respelt."""
+    """One-character function words (有, 的, 多) and question cues (占, 率): users type them right; they are
+    never respelt (大概占全市 is not the report's 开展全市)."""
     from qa.vocabulary import vocabulary
 
-    return frozenset(w for w in vocabulary().fillers if len(w) == 1)
+    v = vocabulary()
+    cues = [w for groups in (v.asked_cues, v.operation_cues) for ws in groups.values() for w in ws]
+    return frozenset(w for w in [*v.fillers, *cues] if len(w) == 1)
 
 
 @lru_cache(maxsize=1)
@@ -197,11 +216,14 @@ class SpellFixer:
         # Never respelt: places and vocabulary words; and, in a two-character window, a word the
         # report writes (行动罚了 is not 行动发了), while a longer window may mend one (检查机关).
         kept, written = map(frozenset, _places(run, self._writes))
+        words = _dictionary_words(run)
         fixed, i = [], 0
         while i < len(run):
             for n in SIZES:
                 window = set(range(i, i + n))
-                if i + n <= len(run) and not window <= kept and not (n == 2 and window & written):
+                # a two-character window never cuts into a dictionary word (的申 of 群众的申诉 is no typo of 的审)
+                cut = n == 2 and any(window & w and not w <= window for w in words)
+                if i + n <= len(run) and not window <= kept and not (n == 2 and window & written) and not cut:
                     better = self._candidate(run, i, n, sounds, kept)
                     if better:
                         fixed.append(better)

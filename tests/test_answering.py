@@ -63,3 +63,10 @@ def test_a_date_answer_carries_the_date_as_its_figure(model_free_engine):
     assert spoken.kind == "date" and [f.text for f in spoken.figures] == ["2020年"]
     named = model_free_engine.ask("华北知识产权运营中心的运营收入合同金额是多少？")
     assert named.kind != "date" and all(f.fact_id for f in named.figures)
+
+
+def test_another_edition_of_a_named_campaign_is_refused_with_the_edition_the_report_writes(model_free_engine):
+    # was: 剑网2019 (the report writes only “剑网2020”) got the 2020 campaign's figure
+    answer = model_free_engine.ask("剑网2019专项行动罚了多少钱？")
+    assert not answer.found and "剑网2020" in answer.answer and "剑网2019" in answer.answer
+    assert model_free_engine.ask("“剑网2020”专项行动中，行政罚款金额为多少？").reason == ""

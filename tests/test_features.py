@@ -96,6 +96,28 @@ def test_candidates_drop_conflicting_figures(view):
     assert {view.facts[i].figure_text for i in kept} >= {"564名"} and "103件" not in {view.facts[i].figure_text for i in kept}
 
 
+def test_a_stated_base_period_and_a_share_exclude_other_changes():
+    doc = parse_document("2017年4月统计。\n一、工业\n4月份，规模以上工业增加值同比增长6.5%，比上月增长0.56%。"
+                         "民间投资88053亿元，增长6.9%，占全部投资的比重为61.0%。\n", doc_id="b")
+    view = ReportView(doc, chunk_document(doc), extract_facts(doc))
+
+    def kept(question):
+        found, excluded = fact_candidates(read(question), view)
+        return {view.facts[i].figure_text for i in found}, excluded
+
+    year, excluded = kept("4月份工业增加值比去年涨了多少？")
+    assert "6.5%" in year and "0.56%" not in year and excluded["base"] == 1
+    month, _ = kept("4月份工业增加值环比增长多少？")
+    assert "0.56%" in month and "6.5%" not in month
+    assert {"6.5%", "0.56%"} <= kept("4月份工业增加值增长多少？")[0]  # no base named: both stay
+    share, excluded = kept("民间投资占了总投资的几成？")
+    assert "61.0%" in share and not {"6.9%", "6.5%"} & share and excluded["share"] >= 2
+    # the arrays (conflict_codes) and the figure-by-figure check (conflict) agree
+    from qa.candidates import conflict
+    for question in ("4月份工业增加值比去年涨了多少？", "民间投资占了总投资的几成？"):
+        assert kept(question)[0] == {f.figure_text for i, f in enumerate(view.facts) if not conflict(read(question), view, i)}
+
+
 def test_fact_matrix_rows_follow_the_question(view):
     reading = read("全市法院审结了多少件？")
     candidates = [fact_index(view, "8820件"), fact_index(view, "564名")]

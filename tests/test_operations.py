@@ -62,3 +62,12 @@ def test_typos_next_to_known_words_and_fuzzy_pinyin():
     assert fixer.fix("专力侵权纠纷调解") == "专利侵权纠纷调解"  # 侵权, 纠纷 are kept, 力 is mended
     assert fixer.fix("收到几个投述举报") == "收到几个投诉举报"  # shu for su: a fuzzy-pinyin slip
     assert fixer.fix("铁拳行动罚了多少钱") == "铁拳行动罚了多少钱"  # 行动 is the report's word: 动罚 is no typo
+
+
+def test_a_two_character_window_does_not_cut_into_a_dictionary_word():
+    # was: 的申 (of 群众的申诉) read like the report's 的审 and became it: 群众的审诉
+    fixer = SpellFixer("全市法院的审判工作。点对点帮扶企业338家。")
+    assert fixer.fix("收到多少起群众的申诉和检举") == "收到多少起群众的申诉和检举"
+    assert fixer.fix("点对点帮付的企业数量") == "点对点帮扶的企业数量"  # a typo is still mended
+    # a one-character cue of a question is what the user meant: 占 (a share) is not the report's 开展全市
+    assert SpellFixer("开展全市知识产权执法。").fix("法庭的案子大概占全市的几成") == "法庭的案子大概占全市的几成"

@@ -206,3 +206,52 @@ def test_a_quoted_label_with_a_number_is_a_term():
     assert "9.26" in read("公安機關偵破的「9.26」案是什麼案件？").terms
     assert "昆仑2020" in read("“昆仑2020”专项行动抓了多少人").terms
     assert not any(ch.isdigit() for t in read("有效专利超过20万件了吗").terms for ch in t)  # a figure is no term
+
+
+def test_a_total_word_inside_the_first_of_joined_things_does_not_end_them():
+    # was: 总量 (a cue of 专利和商标的总量) ended the things before the joiner, so nothing was split and the
+    # comparison of two growth rates was refused with one figure found
+    first, second = split_parts("有效专利总量的增速和发明专利的增速，谁更快？")
+    assert first.startswith("有效专利总量的增速") and second.startswith("发明专利的增速")
+    assert len(read("仍在保护期内的专利总数和其中的发明类专利，哪个一年里涨得更快？").parts) == 2
+    # a cue before the things with none after them still leaves the question whole
+    assert split_parts("合计专利和商标多少件") == ["合计专利和商标多少件"]
+    assert split_parts("专利和商标的总数是多少") == ["专利总数是多少", "商标的总数是多少"]
+    assert len(read("管维权的专家名单和管评审的专家名单，哪份上的人更多？").parts) == 2  # 哪份 is a which-word
+
+
+def test_a_direction_asked_with_haishi_and_chabuduo_is_no_difference():
+    # was: 涨价还是降价 cut into two things and 差不多多少 read as 多多少: a difference of two prices was computed
+    reading = read("4月份猪肉是涨价还是降价了，差不多多少？")
+    assert reading.operation == "value" and reading.parts == ()
+    assert read("专利和商标差多少").operation == "difference"
+    assert len(read("专利还是商标，哪个多？").parts) == 2  # 还是 still joins two things
+
+
+def test_hui_is_a_measure_of_times():
+    # was: 召回了多少回 had no measure word, and a count of goods (7977万件) beat the count of recalls (3804次)
+    reading = read("这几年召回了多少回有毛病的消费品？")
+    assert reading.measure == "回" and "次" in reading.units and "件" not in reading.units
+    assert read("增速回落了多少").measure == ""  # 回落 is no measure
+
+
+def test_an_amount_joined_with_its_change_asks_two_figures():
+    # was: 出口额和增幅 was one ask for a growth rate, and the amount asked first was never given
+    amount, change = read("知识产权使用费出口额和增幅？").parts
+    assert amount.asked != "growth" and change.asked == "growth" and "出口额" in amount.text
+    assert len(read("税收收入完成额及同比变动情况如何？").parts) == 2
+    assert split_shaped("铁路和高铁的增长？")[0] != "asks"  # two things, not a thing and its change
+    assert split_shaped("专利和商标的增幅？")[0] != "asks"
+
+
+def test_everyday_words_for_closing_cases_name_the_action():
+    # was: 结掉 named no action, so 比结掉的多几件 had no second figure to subtract
+    reading = read("法院收进来的案子比结掉的多几件")
+    assert reading.operation == "difference" and reading.parts[1].actions == ("结案",)
+
+
+def test_a_count_noun_before_a_difference_in_words_asks_a_count():
+    # was: 人数少了多少 asked a growth rate and got 年均下降11.4% beside 从14458人降至1135人
+    reading = read("2000年到2021年，起诉拐卖妇女儿童犯罪的人数少了多少？")
+    assert reading.asked == "count" and reading.measure == "人"
+    assert read("批捕人数增长了多少？").asked == "growth"  # 增长 of a count may be a rate: left as it was
