@@ -115,7 +115,7 @@ def collect(engine, items, fact: Examples, sentence: Examples, prefix: str, docu
     from qa.prepared import out_of_scope
     from qa.engine import _bm25_terms
     from qa.features import Asked, fact_matrix, sentence_matrix
-    from qa.textanswer import shape_features
+    from qa.textanswer import sentence_shapes
 
     view = engine.view
     for item in items:
@@ -143,8 +143,7 @@ def collect(engine, items, fact: Examples, sentence: Examples, prefix: str, docu
         else:
             candidates = sentence_candidates(view)
             asked = Asked.build(reading, view, retrieved.query_vector)
-            shapes = [shape_features(reading, view.sentences[i].text) for i in candidates]
-            rows = sentence_matrix(asked, view, candidates, r.share, r.rank, shapes)
+            rows = sentence_matrix(asked, view, candidates, r.share, r.rank, sentence_shapes(reading, view, candidates))
             sentence.add(key, item.answerable, [rows], [sentence_labels(item, [view.sentences[i].text for i in candidates])],
                          [candidates], [[str(i) for i in candidates]], document)
 

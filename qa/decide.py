@@ -24,7 +24,7 @@ from qa.reading import Reading
 from qa.report import ReportView
 from qa.retrieval import RetrievalResult
 from qa.scorer import Weights
-from qa.textanswer import has_date, shape_features
+from qa.textanswer import has_date, sentence_shapes
 
 TOP_PER_PART = 5  # candidates per part tried in the joint choice of a multi-figure question
 
@@ -53,8 +53,7 @@ class Decider:
         candidates = sentence_candidates(self.view)
         r = RetrievalView.of(retrieved)
         asked = Asked.build(reading, self.view, self._vector(retrieved))
-        shapes = [shape_features(reading, self.view.sentences[i].text) for i in candidates]
-        rows = sentence_matrix(asked, self.view, candidates, r.share, r.rank, shapes)
+        rows = sentence_matrix(asked, self.view, candidates, r.share, r.rank, sentence_shapes(reading, self.view, candidates))
         return self._ranked("sentence", candidates, rows, [str(i) for i in candidates])
 
     def _ranked(self, kind: str, candidates: list[int], rows: np.ndarray, values: list[str]) -> Ranked:

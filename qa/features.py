@@ -182,9 +182,8 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
         "dense_clause": clause, "dense_sentence": sentence_sim[sent], "dense_clause_gap": clause - clause.max(),
         "dense_clause_z": clause_z[idx], "dense_sentence_z": sentence_z[sent],
         # each figure's chunk: its share of the top retrieval score, and 1 / (1 + its rank), rank 20 if not retrieved
-        "retrieval": view.fact_chunks.best(retrieval, 0.0, candidates),
-        "chunk_rank": view.fact_chunks.best({c: 1.0 / (1.0 + r) for c, r in chunk_rank.items()}, 1.0 / (1.0 + 20),
-                                            candidates),
+        "retrieval": view.fact_chunks.best(retrieval, 0.0, idx),
+        "chunk_rank": view.fact_chunks.best({c: 1.0 / (1.0 + r) for c, r in chunk_rank.items()}, 1.0 / (1.0 + 20), idx),
     }
     for name in DENSE_FEATURES:
         matrix[:, FACT_FEATURES.index(name)] = columns[name]
@@ -232,8 +231,9 @@ SENTENCE_FEATURES = (
 
 
 def sentence_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval: dict[int, float],
-                    chunk_rank: dict[int, int], shapes: list[dict[str, float]]) -> np.ndarray:
-    """One row of SENTENCE_FEATURES per candidate sentence; ``shapes`` come from qa.textanswer. Column by
+                    chunk_rank: dict[int, int], shapes: dict[str, np.ndarray]) -> np.ndarray:
+    """One row of SENTENCE_FEATURES per candidate sentence; ``shapes`` are the candidates' shape columns
+    (qa.textanswer.sentence_shapes). Column by
     column for all candidates at once (qa.batchcoverage), each value as the per-sentence functions give it."""
     from qa.batchcoverage import action_fits, actor_fits, level_shares
 
@@ -243,20 +243,20 @@ def sentence_matrix(asked: Asked, view: ReportView, candidates: list[int], retri
         return matrix
     _, sentence_sim = view.similarities(asked.query_vector)
     similarity = sentence_sim[idx].astype(np.float64)
-    own = level_shares(asked.own, view.sentence_texts, candidates)
+    own = level_shares(asked.own, view.sentence_texts, idx)
     columns = {
         "cov_sentence": own[:, 2], "cov_paragraph": own[:, 3],
-        "cov_inherited": level_shares(asked.inherited, view.sentence_texts, candidates)[:, 2] if asked.inherited else 0.0,
+        "cov_inherited": level_shares(asked.inherited, view.sentence_texts, idx)[:, 2] if asked.inherited else 0.0,
         "unknown": asked.own.unknown_weight, "n_terms": math.log1p(len(asked.own.rows)),
         "unknown_nouns": asked.unknown_nouns,
         "dense_sentence": similarity, "dense_gap": similarity - similarity.max(),
-        "retrieval": view.sentence_chunks.best(retrieval, 0.0, candidates),
+        "retrieval": view.sentence_chunks.best(retrieval, 0.0, idx),
         "chunk_rank": view.sentence_chunks.best({c: 1.0 / (1.0 + r) for c, r in chunk_rank.items()}, 1.0 / (1.0 + 20),
-                                                candidates),
+                                                idx),
         # actor text: the sentence and the opening of its paragraph; action: in the sentence, else the paragraph
-        "actor_fit": actor_fits(reading, view.sentence_actors, 0, candidates),
-        "action_fit": action_fits(reading, (view.sentence_texts, 0), (view.sentence_texts, 3), candidates),
-        **{name: [shape[name] for shape in shapes] for name in shapes[0]},
+        "actor_fit": actor_fits(reading, view.sentence_actors, 0, idx),
+        "action_fit": action_fits(reading, (view.sentence_texts, 0), (view.sentence_texts, 3), idx),
+        **shapes,
     }
     for name, values in columns.items():
         matrix[:, SENTENCE_FEATURES.index(name)] = values

@@ -36,10 +36,11 @@ def fact_static(asked: Asked, view: ReportView, candidates: list[int]) -> np.nda
     matrix = np.zeros((len(candidates), len(FACT_FEATURES)), dtype=np.float32)
     if not candidates:
         return matrix
-    kinds = _kind_rows(asked.reading, view, candidates)
+    idx = np.asarray(candidates, dtype=np.int64)
+    kinds = _kind_rows(asked.reading, view, idx)
     matrix[:, _KIND_COLUMNS] = kinds
     columns = dict(zip(KIND_FEATURES, kinds.T))
-    computed = {**_coverage_columns(asked, view, candidates),
+    computed = {**_coverage_columns(asked, view, idx),
                 **_slot_columns(asked.reading, view, candidates, columns["growth_fit"])}
     for name, values in computed.items():
         if values.__class__ is not float or values != 0.0 or math.copysign(1.0, values) < 0:  # it starts at +0.0
@@ -57,7 +58,7 @@ def fact_static(asked: Asked, view: ReportView, candidates: list[int]) -> np.nda
     matrix[:, _COLUMN["slots_all_met"]] = (unmet == 0) if stated else 0.0
     gap = matrix[:, _COLUMN["cov_gap"]]  # the gap to the best candidate (`_relative` over one group)
     matrix[:, _COLUMN["cov_gap"]] = gap - np.fmax.reduce(gap, initial=-np.inf)
-    sentences = view.figures.sentence[np.asarray(candidates, dtype=np.int64)]
+    sentences = view.figures.sentence[idx]
     _relatives(matrix, FACT_FEATURES, (("segment_lead", "cov_segment"), ("action_lead", "action_fit"),
                                        ("subject_lead", "subject_cover")), sentences)
     _lead_over_others(matrix, _COLUMN["slot_lead"])
@@ -67,6 +68,7 @@ def fact_static(asked: Asked, view: ReportView, candidates: list[int]) -> np.nda
 def _coverage_columns(asked: Asked, view: ReportView, candidates: list[int]) -> dict[str, object]:
     """How much of the question each figure's texts cover (qa.coverage, for all candidates at once by
     qa.batchcoverage), and the question's own measures."""
+    candidates = np.asarray(candidates, dtype=np.int64)  # once: each measure below indexes with it
     own = level_shares(asked.own, view.fact_texts, candidates)
     top = asked.top_term
     return {
@@ -93,14 +95,14 @@ def _slot_columns(reading: Reading, view: ReportView, candidates: list[int],
     texts, slots = view.fact_texts, view.slot_texts  # (segment, clause, …) and (actor text, own segment)
     delta_asked = reading.scope == "delta" or reading.asked == "growth"
     # as qa.features.counted_fit gives it
-    counted = texts.holding_any([o for c in reading.counted for o in expansions(c)], 0, candidates)
+    counted = texts.holding_any([o for c in reading.counted for o in expansions(c)], 0, idx)
     plain_delta = fig.delta[idx] & ~fig.comparison[idx]  # a change written as a bare difference (净增2.1件)
     starts = fig.start[idx].astype(np.float64)
     start_asked = asks_start(reading.text)
     averages = vocabulary().tables["cues"]["unstated"]["average"]
     return {
-        "actor_fit": actor_fits(reading, slots, 0, candidates),
-        "action_fit": action_fits(reading, (slots, 1), (texts, 1), candidates),
+        "actor_fit": actor_fits(reading, slots, 0, idx),
+        "action_fit": action_fits(reading, (slots, 1), (texts, 1), idx),
         "action_other": (fig.acting[idx] & ~fig.naming_any(fig.own_actions, reading.actions)[idx]).astype(np.float64)
                         if reading.actions else 0.0,
         "counted_fit": counted.astype(np.float64) if reading.counted else 0.0,
@@ -117,7 +119,7 @@ def _slot_columns(reading: Reading, view: ReportView, candidates: list[int],
         "other_year": (fig.dated[idx] & (fig.years[idx] != view.report_year)).astype(np.float64)
                       if not reading.years and view.report_year is not None else 0.0,
         "total_vs_delta": plain_delta.astype(np.float64) if reading.scope == "total" else 0.0,
-        "average_missing": (~texts.holding_any(averages, 1, candidates)).astype(np.float64) if reading.average else 0.0,
+        "average_missing": (~texts.holding_any(averages, 1, idx)).astype(np.float64) if reading.average else 0.0,
         "asks_total": fig.part[idx].astype(np.float64) if reading.scope == "total" else 0.0,
         "own_vs_total": fig.total[idx].astype(np.float64)
                         if any(w in reading.text for w in vocabulary().tables["cues"]["scope"]["own"]) else 0.0,

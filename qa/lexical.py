@@ -17,6 +17,8 @@ import bm25s
 import jieba
 import jieba.posseg as pseg
 import numpy as np
+from jieba import finalseg
+from jieba.posseg import re_eng1 as _ENG_CHAR, re_han_internal as _TAG_BLOCK
 
 jieba.setLogLevel(logging.WARNING)
 _init_lock = threading.Lock()
@@ -60,12 +62,71 @@ def pos_tags(text: str) -> tuple[tuple[str, str], ...]:
     (['海关', '扣留'], ('2019', 'm'))
     """
     ensure_jieba()
+    pseg.dt.makesure_userdict_loaded()  # what pseg.cut does first: the vocabulary's tags join jieba's
     # Without the HMM: its Viterbi pass on unknown words was most of tagging a new question (~0.4 ms of ~2.4
     # outside the encoder); measured without it, the fact table's scores are unchanged and training and dev
     # accuracy too (5 of 2,078 answers changed; wrong answers one more on training, one fewer on dev).
-    # The tagger then calls a number "eng": it is "m".
-    return tuple((w.word, "m" if w.flag == "eng" and _NUMBER.fullmatch(w.word) else w.flag)
-                 for w in pseg.cut(text, HMM=False))
+    # The tagger then calls a number "eng": it is "m". It tags each block of its own (re_han_internal) alone.
+    pairs = [pair for block in _TAG_BLOCK.split(text) if block
+             for pair in (_tagged(block) if _TAG_BLOCK.match(block)
+                          else ((w.word, w.flag) for w in pseg.cut(block, HMM=False)))]
+    return tuple((word, "m" if flag == "eng" and _NUMBER.fullmatch(word) else flag) for word, flag in pairs)
+
+
+@lru_cache(maxsize=16384)
+def _ends(block: str) -> tuple[int, ...]:
+    """Where jieba's dictionary segmentation of a block of word characters ends the word starting at each
+    position: its DAG and best route (Tokenizer.get_DAG and calc), which jieba.cut and jieba.posseg.cut both
+    walk; worked out once for a block both cut (reading a question tags it and cuts it)."""
+    dag = jieba.dt.get_DAG(block)
+    route: dict[int, tuple] = {}
+    jieba.dt.calc(block, dag, route)
+    return tuple(route[x][1] + 1 for x in range(len(block)))
+
+
+def _tagged(block: str) -> list[tuple[str, str]]:
+    """``pseg.cut(block, HMM=False)`` of a block of word characters (its ``__cut_DAG_NO_HMM``): the route's
+    words with jieba's tags, single letters and digits run together as one "eng" word."""
+    ends, tags, pairs, buf, x = _ends(block), pseg.dt.word_tag_tab, [], "", 0
+    while x < len(block):
+        y = ends[x]
+        word = block[x:y]
+        if _ENG_CHAR.match(word):
+            buf += word
+        else:
+            if buf:
+                pairs.append((buf, "eng"))
+                buf = ""
+            pairs.append((word, tags.get(word, "x")))
+        x = y
+    if buf:
+        pairs.append((buf, "eng"))
+    return pairs
+
+
+def _hmm_words(block: str) -> list[str]:
+    """``jieba.cut(block)`` of a block of word characters (its ``__cut_DAG``): the route's words, each run of
+    single characters the dictionary does not hold as one word cut by jieba's HMM (finalseg)."""
+    ends, freq, words, buf, x = _ends(block), jieba.dt.FREQ, [], "", 0
+    while x < len(block):
+        y = ends[x]
+        if y - x == 1:
+            buf += block[x]
+        else:
+            if buf:
+                words += _unknown_run(buf, freq)
+                buf = ""
+            words.append(block[x:y])
+        x = y
+    if buf:
+        words += _unknown_run(buf, freq)
+    return words
+
+
+def _unknown_run(buf: str, freq: dict) -> list[str]:
+    if len(buf) == 1:
+        return [buf]
+    return list(finalseg.cut(buf)) if not freq.get(buf) else list(buf)
 
 
 @lru_cache(maxsize=1)
@@ -139,7 +200,7 @@ def _block_tokens(block: str, search: bool) -> tuple[str, ...]:
 @lru_cache(maxsize=16384)
 def _block_words(block: str) -> tuple[str, ...]:
     """``jieba.cut(block)``: its precise words (the search mode's are made from them)."""
-    return tuple(jieba.cut(block))
+    return tuple(_hmm_words(block) if _BLOCK.match(block) else jieba.cut(block))
 
 
 def _search_words(block: str) -> list[str]:

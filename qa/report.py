@@ -96,6 +96,10 @@ class ReportView:
         self.fact_chunk = [self.layout.chunk_at(f.start).id for f in self.facts]
         self.fact_chunks = ChunkSets([(c,) for c in self.fact_chunk], [c.id for c in self.layout.chunks])
         self.sentence_texts = context_texts(self.layout.sentence_contexts)
+        from qa.textanswer import _marks
+
+        # whether each sentence writes a date, a title, a list (qa.textanswer.sentence_shapes)
+        self.sentence_marks = np.array([_marks(s.text) for s in self.sentences], dtype=bool).reshape(-1, 3)
         self.sentence_actors = TextTable([(s.text + s.passage.text[:40],) for s in self.sentences], 1)
         self.sentence_chunks = ChunkSets(self.layout.sentence_chunks, [c.id for c in self.layout.chunks])
         from qa.figurearrays import FigureArrays

@@ -24,11 +24,10 @@ from functools import lru_cache
 from typing import Callable
 
 from pypinyin import lazy_pinyin  # pinyin of Chinese characters, with phrase-aware readings
-from pypinyin.core import Pinyin
+from pypinyin.seg.mmseg import seg as _PHRASES  # the segmentation lazy_pinyin reads a run of them with
 
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 SIZES = (4, 3, 2)
-_PINYIN = Pinyin()  # for its segmentation, the one lazy_pinyin reads a run with
 
 
 @lru_cache(maxsize=65536)
@@ -37,20 +36,21 @@ def _word_pinyin(word: str) -> tuple[str, ...]:
 
 
 def _run_pinyin(run: str) -> list[str]:
-    """``lazy_pinyin(run)``, word by word: pypinyin reads a run as the words its own segmentation
-    (`Pinyin.seg`) cuts, each word alone (a word it cuts is cut the same when read alone), so each word's
-    syllables are worked out once and kept: a question's words are mostly the report's, read at load.
+    """``lazy_pinyin(run)`` of a run of Chinese characters (`_HAN_RUN`), word by word: pypinyin reads such a
+    run as the words its phrase segmentation (pypinyin.seg.mmseg) cuts, each word alone (a word it cuts is
+    cut the same when read alone), so each word's syllables are worked out once and kept: a question's words
+    are mostly the report's, read at load.
 
     >>> _run_pinyin("专利侵权纠纷") == lazy_pinyin("专利侵权纠纷")
     True
     """
-    return [s for word in _PINYIN.seg(run) for s in _word_pinyin(word)]
+    return [s for word in _PHRASES.cut(run) for s in _word_pinyin(word)]
 
 
 def _pinyin(run: str) -> tuple[str, ...]:
     """The fuzzy syllable (`_fuzzy`) of each character of ``run``, read as `_run_pinyin` reads it when that
     gives one syllable a character, else character by character."""
-    sounds = tuple(s for word in _PINYIN.seg(run) for s in _word_sounds(word))
+    sounds = tuple(s for word in _PHRASES.cut(run) for s in _word_sounds(word))
     return sounds if len(sounds) == len(run) else tuple(_fuzzy(lazy_pinyin(ch)[0]) for ch in run)
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import numpy as np
+
 from qa.layout import CLAUSE_BREAK
 from qa.lexical import pos_tags
 from qa.reading import Reading
@@ -36,6 +38,30 @@ def shape_features(reading: Reading, sentence: str) -> dict[str, float]:
            "name": has_title or bool(head and head in sentence)}.get(reading.asked, False)
     return {"has_date": float(has_date), "has_title": float(has_title), "has_list": float(has_list),
             "shape_fit": float(fit)}
+
+
+def sentence_shapes(reading: Reading, view, candidates) -> dict[str, np.ndarray]:
+    """`shape_features` of each candidate sentence (indices into view.sentences), column by column: the
+    same numbers, from the marks of every sentence kept at load (`ReportView.sentence_marks`).
+
+    >>> from types import SimpleNamespace as NS
+    >>> view = NS(sentence_marks=np.array([[True, False, False], [False, True, True]]))
+    >>> {k: v.tolist() for k, v in sentence_shapes(NS(asked="list", text="有哪些"), view, [1, 0]).items()}
+    {'has_date': [0.0, 1.0], 'has_title': [1.0, 0.0], 'has_list': [1.0, 0.0], 'shape_fit': [1.0, 0.0]}
+    """
+    idx = np.asarray(candidates, dtype=np.int64)
+    has_date, has_title, has_list = view.sentence_marks[idx].T
+    if reading.asked == "date":
+        fit = has_date
+    elif reading.asked == "list":
+        fit = has_list | has_title
+    elif reading.asked == "name":
+        head = _head(reading.text)
+        fit = (has_title | view.sentence_texts.holding_any((head,), 0, idx)) if head else has_title
+    else:
+        fit = np.zeros(len(idx), dtype=bool)
+    return {"has_date": has_date.astype(np.float64), "has_title": has_title.astype(np.float64),
+            "has_list": has_list.astype(np.float64), "shape_fit": fit.astype(np.float64)}
 
 
 @lru_cache(maxsize=8192)

@@ -269,7 +269,7 @@ def test_sentence_matrix_equals_per_sentence_loop(model_free_engine, questions):
     from qa.candidates import RetrievalView
     from qa.engine import _bm25_terms
     from qa.features import sentence_matrix
-    from qa.textanswer import shape_features
+    from qa.textanswer import sentence_shapes, shape_features
 
     engine = model_free_engine
     view = engine.view
@@ -280,10 +280,12 @@ def test_sentence_matrix_equals_per_sentence_loop(model_free_engine, questions):
         r = RetrievalView.of(retrieved)
         asked = Asked.build(reading, view, engine.embedder.embed_queries([reading.query])[0])
         shapes = [shape_features(reading, view.sentences[i].text) for i in every]
+        columns = sentence_shapes(reading, view, every)
+        assert {k: v.tolist() for k, v in columns.items()} == {k: [s[k] for s in shapes] for k in shapes[0]}, question
         expected = _sentence_rows(asked, view, every, r.share, r.rank, shapes)
-        assert np.array_equal(sentence_matrix(asked, view, every, r.share, r.rank, shapes), expected), question
+        assert np.array_equal(sentence_matrix(asked, view, every, r.share, r.rank, columns), expected), question
         some = every[::2]
-        assert np.array_equal(sentence_matrix(asked, view, some, r.share, r.rank, shapes[::2]),
+        assert np.array_equal(sentence_matrix(asked, view, some, r.share, r.rank, sentence_shapes(reading, view, some)),
                               _sentence_rows(asked, view, some, r.share, r.rank, shapes[::2])), question
 
 
