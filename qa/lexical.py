@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from math import log
 from functools import lru_cache
 from typing import Sequence
 
@@ -78,10 +79,24 @@ def _ends(block: str) -> tuple[int, ...]:
     """Where jieba's dictionary segmentation of a block of word characters ends the word starting at each
     position: its DAG and best route (Tokenizer.get_DAG and calc), which jieba.cut and jieba.posseg.cut both
     walk; worked out once for a block both cut (reading a question tags it and cuts it)."""
-    dag = jieba.dt.get_DAG(block)
-    route: dict[int, tuple] = {}
-    jieba.dt.calc(block, dag, route)
-    return tuple(route[x][1] + 1 for x in range(len(block)))
+    # get_DAG and calc in one pass: each edge's log frequency is taken where the DAG finds the word (calc
+    # looks it up again), and calc's sums in its order: (log(freq) - log(total)) + the best score after it.
+    freq, n = jieba.dt.FREQ, len(block)
+    logtotal = log(jieba.dt.total)
+    edges = []
+    for k in range(n):
+        found, i, frag = [], k, block[k]
+        while i < n and frag in freq:
+            if freq[frag]:
+                found.append((log(freq[frag]) - logtotal, i))
+            i += 1
+            frag = block[k:i + 1]
+        edges.append(found or [(log(freq.get(block[k]) or 1) - logtotal, k)])
+    best, ends = [0] * (n + 1), [0] * n
+    for k in range(n - 1, -1, -1):
+        best[k], x = max([(w + best[x + 1], x) for w, x in edges[k]])
+        ends[k] = x + 1
+    return tuple(ends)
 
 
 def _tagged(block: str) -> list[tuple[str, str]]:
@@ -229,9 +244,19 @@ class LexicalIndex:
         self._bm25 = bm25s.BM25()
         self._bm25.index(corpus, show_progress=False)
         self.vocabulary = frozenset(self._bm25.vocab_dict)
+        # Each word's documents and scores (its column of bm25s's sparse matrix), to add up without
+        # bm25s.get_scores's per-call checks and arrays (bm25s's empty word "" has no column).
+        m = self._bm25.scores
+        indices, data, bounds = m["indices"], m["data"], m["indptr"].tolist()
+        self._postings = {word: (indices[bounds[i]:bounds[i + 1]], data[bounds[i]:bounds[i + 1]])
+                          for word, i in self._bm25.vocab_dict.items() if i + 1 < len(bounds)}
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
-        known = [t for t in query_tokens if t in self.vocabulary]
-        if not known:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+        """`bm25s.BM25.get_scores` of the words known: the same float32 sums, word by word in query order."""
+        out = np.zeros(self.size, dtype=np.float32)
+        for word in query_tokens:
+            posting = self._postings.get(word)
+            if posting is not None:
+                docs, values = posting
+                out[docs] += values  # a word's documents are distinct: as bm25s's np.add.at adds them
+        return out

@@ -66,12 +66,13 @@ def read_one(question: str, text: str | None = None, *, split: bool = True) -> R
         asked = "money"
     if asked == "text" and measure:  # 批捕的人数: a count noun asks for a count
         asked = "count"
+    written_years = find_years(text)
     whole = Reading(
         question=question, text=text, asked=asked, cues=cues, operation=operation, threshold=threshold,
         measure=measure, units=units,
-        years=tuple(dict.fromkeys([*(y.year for y in find_years(text) if not is_base_year(y, text)), *short_years(text),
+        years=tuple(dict.fromkeys([*(y.year for y in written_years if not is_base_year(y, text)), *short_years(text),
                                    *bare_years(text)])),
-        base_years=tuple(dict.fromkeys(y.year for y in find_years(text) if is_base_year(y, text))),
+        base_years=tuple(dict.fromkeys(y.year for y in written_years if is_base_year(y, text))),
         months=month_span(text), actors=find_actors(text), actions=tuple(dict.fromkeys(a for w, a in action_words if any(w in t for t in terms))),
         action_words=tuple(w for w in action_words if any(w[0] in t for t in terms)), terms=terms,
         nouns=content_nouns(text, terms),

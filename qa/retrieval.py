@@ -70,10 +70,10 @@ class HybridRetriever:
         """Cosine of an embedded query with every chunk (exact search over all of them)."""
         return self.index.cosines(vector)
 
-    def _fused(self, dense: np.ndarray, lexical: np.ndarray) -> dict[int, float]:
+    def _fused(self, dense: np.ndarray, lexical: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`rrf` of the dense ranking and the ranking of chunks with a lexical score, worked out over all
-        chunks at once: each chunk's sum adds its dense term, then its lexical one, as `rrf` adds them,
-        and the dict lists the chunks in dense order as `rrf` inserts them (ties keep that order)."""
+        chunks at once: (the chunks in dense order, as `rrf` inserts them, and each chunk's sum, which adds
+        its dense term, then its lexical one, as `rrf` adds them)."""
         dense_rank = np.argsort(-dense, kind="stable")
         lexical_rank = np.argsort(-lexical, kind="stable")
         lexical_rank = lexical_rank[lexical[lexical_rank] > 0]
@@ -82,7 +82,7 @@ class HybridRetriever:
         dense_part[dense_rank] = DENSE_WEIGHT / (self.rrf_k + np.arange(1, n + 1))
         lexical_part[lexical_rank] = 1.0 / (self.rrf_k + np.arange(1, len(lexical_rank) + 1))
         total = dense_part + lexical_part  # a chunk without a lexical score adds nothing, as in `rrf`
-        return dict(zip(dense_rank.tolist(), total[dense_rank].tolist()))
+        return dense_rank, total
 
     def retrieve(self, query: str, *, k: int = 8, tokens: Sequence[str] | None = None) -> RetrievalResult:
         """Top-k chunks for a query; `tokens` overrides the BM25 query terms (e.g. expanded)."""
@@ -91,13 +91,13 @@ class HybridRetriever:
         dense = self.dense_scores(vector) if vector is not None else np.zeros(n, dtype=np.float32)
         lexical = (self.lexical.scores(list(tokens) if tokens is not None else tokenize(query))
                    if self.mode != "dense" else np.zeros(n, dtype=np.float32))
-        if self.mode == "dense":
-            fused = {i: float(dense[i]) for i in range(n)}
-        elif self.mode == "bm25":
-            fused = {i: float(lexical[i]) for i in range(n)}
-        else:
-            fused = self._fused(dense, lexical)
-        order = sorted(fused, key=fused.__getitem__, reverse=True)[:k]  # stable: ties keep their order
-        hits = tuple(Retrieved(self.chunks[i], fused[i], float(dense[i]), float(lexical[i])) for i in order)
+        if self.mode == "hybrid":
+            inserted, fused = self._fused(dense, lexical)
+        else:  # one ranking: its scores in chunk order
+            inserted, fused = np.arange(n), (dense if self.mode == "dense" else lexical).astype(np.float64)
+        # the best k, ties in the order the chunks were inserted (as a stable sort of them by score, descending)
+        order = inserted[np.argsort(-fused[inserted], kind="stable")[:k]]
+        hits = tuple(Retrieved(self.chunks[i], s, d, x) for i, s, d, x in zip(
+            order.tolist(), fused[order].tolist(), dense[order].tolist(), lexical[order].tolist()))
         return RetrievalResult(hits, float(dense.max(initial=0.0)), float(lexical.max(initial=0.0)),
                                None if vector is None else vector[0])
