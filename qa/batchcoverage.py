@@ -142,6 +142,8 @@ class ChunkSets:
         self.ids = np.full((len(rows), width), len(self.position), dtype=np.int64)
         for i, row in enumerate(rows):
             self.ids[i, :len(row)] = [self.position[c] for c in row]
+        # every row one chunk (a figure's): its value is the best, read without max and padding
+        self.single = self.ids[:, 0] if width == 1 and all(len(r) == 1 for r in rows) else None
 
     def best(self, values: dict, default: float, which: Sequence[int]) -> np.ndarray:
         """``max((values.get(c, default) for c in chunks of row), default=0.0)`` for rows ``which``."""
@@ -150,6 +152,8 @@ class ChunkSets:
         for chunk, value in values.items():
             if chunk in self.position:
                 per_chunk[self.position[chunk]] = value
+        if self.single is not None:
+            return per_chunk[self.single[np.asarray(which, dtype=np.int64)]]
         rows = self.ids[np.asarray(which, dtype=np.int64)]
         best = per_chunk[rows].max(axis=1) if rows.shape[1] else np.full(len(rows), -np.inf)
         return np.where(best == -np.inf, 0.0, best)

@@ -159,6 +159,7 @@ SLOT_FITS = ("kind_ok", "unit_fit", "actor_fit", "action_fit", "counted_fit", "y
 
 DENSE_FEATURES = ("dense_clause", "dense_sentence", "dense_clause_gap", "dense_clause_z", "dense_sentence_z",
                   "retrieval", "chunk_rank")  # the columns that need the query vector or retrieval
+_DENSE_COLUMNS = tuple(FACT_FEATURES.index(name) for name in DENSE_FEATURES)
 
 
 def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval: dict[int, float],
@@ -185,8 +186,8 @@ def fact_matrix(asked: Asked, view: ReportView, candidates: list[int], retrieval
         "retrieval": view.fact_chunks.best(retrieval, 0.0, idx),
         "chunk_rank": view.fact_chunks.best({c: 1.0 / (1.0 + r) for c, r in chunk_rank.items()}, 1.0 / (1.0 + 20), idx),
     }
-    for name in DENSE_FEATURES:
-        matrix[:, FACT_FEATURES.index(name)] = columns[name]
+    for name, col in zip(DENSE_FEATURES, _DENSE_COLUMNS):
+        matrix[:, col] = columns[name]
     return matrix
 
 
@@ -214,11 +215,17 @@ def _relatives(matrix: np.ndarray, names: tuple[str, ...], pairs, groups) -> Non
     """`_relative` for several (target, source) pairs over the same groups (small non-negative numbers)."""
     if not len(groups):
         return
-    cols, srcs = [names.index(t) for t, _ in pairs], [names.index(s) for _, s in pairs]
+    cols, srcs = _pair_columns(names, pairs)
     group = np.asarray(groups, dtype=np.int64)
     best = np.full((int(group.max()) + 1, len(pairs)), -np.inf)
     np.fmax.at(best, group, matrix[:, srcs].astype(np.float64))  # fmax skips a NaN as max() does
     matrix[:, cols] = matrix[:, srcs] - best[group].astype(np.float32)
+
+
+@lru_cache(maxsize=16)
+def _pair_columns(names: tuple[str, ...], pairs: tuple) -> tuple[list[int], list[int]]:
+    """The columns of the targets and of the sources of ``pairs`` among ``names``."""
+    return [names.index(t) for t, _ in pairs], [names.index(s) for _, s in pairs]
 
 
 # -- sentence features (name, list, date and other text questions) -------------------------

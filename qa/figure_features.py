@@ -50,7 +50,8 @@ def fact_static(asked: Asked, view: ReportView, candidates: list[int]) -> np.nda
     # sum(max(fit, 0.0) for fit in SLOT_FITS) per figure, added fit by fit as that sum adds them
     lead = np.zeros(len(candidates))
     for name in SLOT_FITS:
-        lead = lead + np.maximum(np.asarray(columns[name], dtype=np.float64), 0.0)
+        if columns[name].__class__ is not float or columns[name] != 0.0:  # a fit of 0.0 adds +0.0: no sum changes
+            lead = lead + np.maximum(np.asarray(columns[name], dtype=np.float64), 0.0)
     unmet = sum((np.asarray(columns[fit], dtype=np.float64) <= 0).astype(np.int64) for fit in stated)
     matrix[:, _COLUMN["slot_lead"]] = lead
     matrix[:, _COLUMN["slots_stated"]] = float(len(stated))

@@ -55,10 +55,19 @@ def _protected(text: str) -> list[tuple[int, int]]:
     return [m.span() for name in _joined_names() if name in text for m in re.finditer(re.escape(name), text)]
 
 
+@lru_cache(maxsize=1)
+def _joiner_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    """(joiners, words that hold a joiner but join nothing, a question word with its measure word), compiled
+    once: every question is cut with them."""
+    v = vocabulary()
+    measure = f"(?:{alternation(v.ask_words)})(?:万|亿)?(?:{alternation(v.measure_words)})?"
+    return (re.compile(alternation(_joiners())), re.compile(alternation(v.tables["cues"]["joiners"]["not_joiners"])),
+            re.compile(measure))
+
+
 def _cuts(text: str, start: int, end: int) -> list[re.Match]:
-    joiner = re.compile(alternation(_joiners()))
-    not_joiners = vocabulary().tables["cues"]["joiners"]["not_joiners"]
-    protected = _protected(text) + [m.span() for m in re.finditer(alternation(not_joiners), text)]
+    joiner, not_joiners, _ = _joiner_patterns()
+    protected = _protected(text) + [m.span() for m in not_joiners.finditer(text)]
     return [m for m in joiner.finditer(text, start, end)
             if not any(a <= m.start() < b for a, b in protected)]
 
@@ -84,8 +93,7 @@ def _items_after_ask(text: str, asks: list[re.Match]) -> list[str] | None:
     if len(asks) != 1:
         return None
     v = vocabulary()
-    measure = re.compile(f"(?:{alternation(v.ask_words)})(?:万|亿)?(?:{alternation(v.measure_words)})?")
-    m = measure.match(text, asks[0].start())
+    m = _joiner_patterns()[2].match(text, asks[0].start())
     tail_end = next((p.start() for p in re.finditer(f"[{_PUNCT}]", text[m.end():])), len(text) - m.end()) + m.end()
     cuts = _cuts(text, m.end(), tail_end)
     if not cuts or m.end() == asks[0].end() and not re.match(alternation(v.measure_words), text[asks[0].end():]):
@@ -103,8 +111,7 @@ def _items_after_ask(text: str, asks: list[re.Match]) -> list[str] | None:
 
 def _several_asks(text: str, asks: list[re.Match]) -> list[str]:
     """One part per ask, cut at the joiner between two asks (or right after the ask's measure word)."""
-    v = vocabulary()
-    measure = re.compile(f"(?:{alternation(v.ask_words)})(?:万|亿)?(?:{alternation(v.measure_words)})?")
+    measure = _joiner_patterns()[2]
     parts, start = [], 0
     stop = re.compile(r"[，,；;？?。！!\s]")  # a space typed between two asks divides them too
     for ask, following in zip(asks, asks[1:]):
@@ -252,10 +259,7 @@ def _from_to(text: str) -> list[str] | None:
     >>> _from_to("民营经济主体在五年间由多少增长到多少？")
     ['民营经济主体在五年间由多少', '民营经济主体在五年间是多少？']
     """
-    v = vocabulary()
-    ask = alternation(v.ask_words)
-    m = re.search(rf"(?P<start>{alternation(v.extraction('from_words'))})(?:{ask})[^，,；;？?。]{{0,6}}?"
-                  rf"(?:{alternation(v.extraction('to_endings') + v.extraction('to_words'))})(?:{ask})", text)
+    m = _from_to_pattern().search(text)
     if m is None or not text[:m.start()].strip(_PUNCT):
         return None
     head, tail = text[:m.start()], text[m.end():]
@@ -289,6 +293,14 @@ def _amount_and_change(text: str) -> list[str] | None:
     return [first, second]
 
 
+@lru_cache(maxsize=1)
+def _from_to_pattern() -> re.Pattern:
+    v = vocabulary()
+    ask = alternation(v.ask_words)
+    return re.compile(rf"(?P<start>{alternation(v.extraction('from_words'))})(?:{ask})[^，,；;？?。]{{0,6}}?"
+                      rf"(?:{alternation(v.extraction('to_endings') + v.extraction('to_words'))})(?:{ask})")
+
+
 def split_shaped(text: str) -> tuple[str, list[str]]:
     """The question cut into one question per figure asked for, and the shape of the cut (SHAPES)."""
     v = vocabulary()
@@ -298,7 +310,7 @@ def split_shaped(text: str) -> tuple[str, list[str]]:
     from_to = _from_to(text)
     if from_to:
         return "asks", from_to
-    asks = list(re.finditer(alternation(vocabulary().ask_words), text))
+    asks = list(vocabulary().ask_pattern.finditer(text))
     if len(asks) >= 2:
         return "asks", _several_asks(text, asks)
     if asks:

@@ -140,9 +140,7 @@ def find_measure(text: str, *, count_nouns: bool = True) -> tuple[str, frozenset
     ('', '份', '')
     """
     v = vocabulary()
-    # 哪几家, 哪几个 ask which ones, not how many: no measure word after 哪.
-    led = alternation(v.units("measure_led_nouns"))
-    m = re.search(f"(?<!哪)(?:{alternation(v.ask_words)})(万|亿)?(?!{led})({alternation(v.measure_words)})", text)
+    m = _measure_after_ask().search(text)
     # 第几名, 第几位: the measure word of a rank, which counts no people (the rank cue asks it)
     word = m.group(2) if m and "第" not in text[max(0, m.start() - 1):m.start() + 1] else ""
     if word == "个":
@@ -155,6 +153,29 @@ def find_measure(text: str, *, count_nouns: bool = True) -> tuple[str, frozenset
     return word, (v.units_for(word) if word else frozenset())
 
 
+@lru_cache(maxsize=1)
+def _measure_after_ask() -> re.Pattern:
+    """A question word and the measure word after it; 哪几家, 哪几个 ask which ones, not how many: no measure
+    word after 哪 (compiled once: the answer path reads every question with it)."""
+    v = vocabulary()
+    led = alternation(v.units("measure_led_nouns"))
+    return re.compile(f"(?<!哪)(?:{alternation(v.ask_words)})(万|亿)?(?!{led})({alternation(v.measure_words)})")
+
+
+@lru_cache(maxsize=1)
+def _people_after_ask() -> re.Pattern:
+    v = vocabulary()
+    people = alternation(v.units("person_nouns")["words"])
+    ask = alternation(v.ask_words)
+    return re.compile(f"(?<!哪)(?:{ask})[^，,。？?！!、的]{{0,6}}?(?:{people})(?=$|[，,。？?！!\\s了呢吗啊呀吧])")
+
+
+@lru_cache(maxsize=1)
+def _counted_after_ask() -> re.Pattern:
+    v = vocabulary()
+    return re.compile(f"(?<!哪)(?:{alternation(v.ask_words)})(?:{alternation(v.measure_words)})?([^，,。？?！!、的了呢吗]{{1,8}})")
+
+
 def counts_people(text: str) -> bool:
     """Whether the thing counted after 多少/几, with no measure word, ends with a person noun (多少犯罪嫌疑人,
     几位专家 has its measure word): nouns in qa/vocab/units.toml [person_nouns]; 多少专家库 counts libraries.
@@ -162,18 +183,13 @@ def counts_people(text: str) -> bool:
     >>> counts_people("抓获了多少犯罪嫌疑人？"), counts_people("有多少专家库"), counts_people("涉案金额多少")
     (True, False, False)
     """
-    v = vocabulary()
-    people = alternation(v.units("person_nouns")["words"])
-    ask = alternation(v.ask_words)
-    return re.search(f"(?<!哪)(?:{ask})[^，,。？?！!、的]{{0,6}}?(?:{people})(?=$|[，,。？?！!\\s了呢吗啊呀吧])", text) is not None
+    return _people_after_ask().search(text) is not None
 
 
 def find_counted(text: str) -> tuple[str, ...]:
     """The noun a question counts: 多少名专家 -> 专家."""
-    v = vocabulary()
     found = []
-    pattern = f"(?<!哪)(?:{alternation(v.ask_words)})(?:{alternation(v.measure_words)})?([^，,。？?！!、的了呢吗]{{1,8}})"
-    for m in re.finditer(pattern, text):
+    for m in _counted_after_ask().finditer(text):
         found += tokenize(m.group(1), search=False)[:2]
     return tuple(dict.fromkeys(found))
 
@@ -214,7 +230,7 @@ def content_terms(text: str) -> tuple[str, ...]:
     """The question's own content words: jieba words minus fillers, cues and figures; a negated
     word keeps its negation (不起诉 is not 起诉)."""
     negations = tuple(vocabulary().tables["cues"]["negation"]["words"])
-    text = re.sub(alternation(vocabulary().ask_words), " ", text)  # 百分之多少 asks; it names nothing
+    text = vocabulary().ask_pattern.sub(" ", text)  # 百分之多少 asks; it names nothing
     terms = []
     for t in tokenize(text, search=False):
         if DIGITS.fullmatch(t):
@@ -239,7 +255,7 @@ def names_thing(text: str) -> bool:
     """Whether a question names a thing of its own (a noun that is no actor, action, cue or filler)."""
     v = vocabulary()
     cue_words = {c for group in v.asked_cues.values() for c in group}
-    text = re.sub(alternation(v.ask_words), " ", text)
+    text = v.ask_pattern.sub(" ", text)
     for word, flag in block_tags(text):
         word = word.lower()
         if (flag.startswith(("n", "vn", "eng")) and len(word) > 1 and word not in v.fillers
@@ -266,10 +282,12 @@ def now_offset(text: str) -> int | None:
     (0, -1, None, None)
     """
     words = vocabulary().tables["cues"]["relative_years"]
+    written = [(offset, w) for offset, key in ((0, "now"), (-1, "last")) for w in words[key] if w in text]
+    if not written:  # most questions: no segmentation or pattern needed
+        return None
     starts = _word_starts(text)
     base = alternation(words["not_before"])
-    found = {offset for offset, key in ((0, "now"), (-1, "last")) for w in words[key]
-             for m in re.finditer(re.escape(w), text)
+    found = {offset for offset, w in written for m in re.finditer(re.escape(w), text)
              if m.start() in starts and not re.match(base, text[m.end():])}
     return found.pop() if len(found) == 1 else None
 

@@ -90,7 +90,8 @@ def verify_row(matrix: np.ndarray, logits: np.ndarray, chosen: int, different: l
     ``different[j]`` says whether candidate j would be a different answer (another figure value,
     another sentence); rivals giving the same answer do not count against the margin.
     """
-    rivals = [float(logits[j]) for j in range(len(logits)) if j != chosen and different[j]]
+    scores = logits.tolist()  # the same floats as float(logits[j]), made at once
+    rivals = [s for j, (s, rival) in enumerate(zip(scores, different)) if rival and j != chosen]
     second = max(rivals, default=float(logits[chosen]) - NO_RIVAL_MARGIN)
     # The rival's score and the margin on a log scale: a lone figure of the kind asked (the report's only rank)
     # has rivals of other kinds scored far below it, and a linear margin let that outweigh how little of the

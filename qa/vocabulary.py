@@ -126,6 +126,11 @@ class Vocabulary:
         """Words asking "how many" (多少, 几多, 几 …), longest first."""
         return tuple(sorted(self.tables["cues"]["ask"]["words"], key=len, reverse=True))
 
+    @cached_property
+    def ask_pattern(self) -> re.Pattern:
+        """`ask_words` as one compiled alternation (every question is searched with it)."""
+        return re.compile(alternation(self.ask_words))
+
     def units(self, key: str):
         return self.tables["units"][key]
 
