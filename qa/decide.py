@@ -44,7 +44,7 @@ class Decider:
         """The figures that may answer `reading` (one part), ranked; `work` is its share of `prepare`."""
         work = work or PartWork.of(reading, self.view)
         r = RetrievalView.of(retrieved)
-        asked = replace(work.asked, query_vector=self._vector(retrieved))
+        asked = work.asked.with_vector(self._vector(retrieved))
         rows = fact_matrix(asked, self.view, work.candidates, r.share, r.rank, work.static)
         values = list(map(self.view.figure_texts.__getitem__, work.candidates))
         return self._ranked("fact", work.candidates, rows, values), work.excluded

@@ -46,6 +46,10 @@ class Asked:
         top = max(known, key=lambda r: r[1])[2] if known else ()
         return cls(reading, own, inherited, query_vector, unknown, top)
 
+    def with_vector(self, query_vector: np.ndarray | None) -> "Asked":
+        """The same with the question's vector (dataclasses.replace, without its per-call field walk)."""
+        return Asked(self.reading, self.own, self.inherited, query_vector, self.unknown_nouns, self.top_term)
+
 
 # -- figure features ----------------------------------------------------------------------
 

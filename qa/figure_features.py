@@ -27,6 +27,7 @@ from qa.vocabulary import vocabulary
 
 _COLUMN = {name: k for k, name in enumerate(FACT_FEATURES)}
 _KIND_COLUMNS = [_COLUMN[name] for name in KIND_FEATURES]
+_KIND_READ = [(name, KIND_FEATURES.index(name)) for name in ("growth_fit", *SLOT_FITS) if name in KIND_FEATURES]
 _Slots = namedtuple("_Slots", "units actors actions counted years months")  # for the doctest
 
 
@@ -39,7 +40,7 @@ def fact_static(asked: Asked, view: ReportView, candidates: list[int]) -> np.nda
     idx = np.asarray(candidates, dtype=np.int64)
     kinds = _kind_rows(asked.reading, view, idx)
     matrix[:, _KIND_COLUMNS] = kinds
-    columns = dict(zip(KIND_FEATURES, kinds.T))
+    columns = {name: kinds[:, k] for name, k in _KIND_READ}  # the kind columns read again below
     computed = {**_coverage_columns(asked, view, idx),
                 **_slot_columns(asked.reading, view, candidates, columns["growth_fit"])}
     for name, values in computed.items():

@@ -254,9 +254,9 @@ class LexicalIndex:
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
         """`bm25s.BM25.get_scores` of the words known: the same float32 sums, word by word in query order."""
         out = np.zeros(self.size, dtype=np.float32)
-        for word in query_tokens:
-            posting = self._postings.get(word)
-            if posting is not None:
-                docs, values = posting
-                out[docs] += values  # a word's documents are distinct: as bm25s's np.add.at adds them
+        postings = [p for p in map(self._postings.get, query_tokens) if p is not None]
+        if postings:
+            # one np.add.at over the words' postings laid end to end: each document's scores are added in
+            # query order, as bm25s adds them word by word
+            np.add.at(out, np.concatenate([d for d, _ in postings]), np.concatenate([v for _, v in postings]))
         return out

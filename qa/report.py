@@ -169,8 +169,11 @@ def standardised(similarities: np.ndarray) -> np.ndarray:
     """
     if similarities.size < 2:
         return np.zeros_like(similarities)
-    spread = float(similarities.std())
-    return (similarities - similarities.mean()) / spread if spread > 0 else np.zeros_like(similarities)
+    # similarities.std() worked out as numpy's _var does it (float32 sums, each divided in float64 and
+    # rounded back), sharing the centred values with the z-scores: the same numbers, half the array calls
+    centred = similarities - similarities.mean()
+    spread = float(np.sqrt(np.float32(float(np.square(centred).sum()) / similarities.size)))
+    return centred / spread if spread > 0 else np.zeros_like(similarities)
 
 
 PLAN_SHARE = 0.2  # share of the dated figures a year must hold to count as one the report is about (work reports
