@@ -85,13 +85,16 @@ def _ends(block: str) -> tuple[int, ...]:
     logtotal = log(jieba.dt.total)
     edges = []
     for k in range(n):
-        found, i, frag = [], k, block[k]
-        while i < n and frag in freq:
-            if freq[frag]:
-                found.append((log(freq[frag]) - logtotal, i))
+        found, i = [], k
+        first = f = freq.get(block[k])  # one lookup a fragment: None when no word starts with it, 0 for a prefix
+        while f is not None:
+            if f:
+                found.append((log(f) - logtotal, i))
             i += 1
-            frag = block[k:i + 1]
-        edges.append(found or [(log(freq.get(block[k]) or 1) - logtotal, k)])
+            if i >= n:
+                break
+            f = freq.get(block[k:i + 1])
+        edges.append(found or [(log(first or 1) - logtotal, k)])
     best, ends = [0] * (n + 1), [0] * n
     for k in range(n - 1, -1, -1):
         best[k], x = max([(w + best[x + 1], x) for w, x in edges[k]])

@@ -42,7 +42,9 @@ class LinearModel:
     def logits(self, rows: np.ndarray) -> np.ndarray:
         if rows.size == 0:
             return np.zeros(len(rows), dtype=np.float64)
-        return ((rows - self.mean) / self.scale) @ self.coef + self.intercept
+        standard = rows - self.mean  # a new float64 array: divided in place, the same numbers as `/`
+        standard /= self.scale
+        return standard @ self.coef + self.intercept
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.logits(rows)))

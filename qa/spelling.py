@@ -186,12 +186,13 @@ class SpellFixer:
 
     def _respellable(self, run: str, sounds: tuple[str, ...]) -> bool:
         """Whether some stretch of ``run`` has a `_candidate` with no word kept (the checks `_candidate`
-        starts with, in its order, made here first: most stretches fail them)."""
+        starts with made here first: most stretches fail them)."""
         grams, index, words = self.grams, self.index, _dictionary()
         for n in SIZES:
             for i in range(len(run) - n + 1):
                 gram = run[i:i + n]
-                if gram in grams or (n == 2 and gram in words) or sounds[i:i + n] not in index:
+                # the dictionary (jieba's, 350,000 words) is looked in last: most stretches' sounds are no key
+                if gram in grams or sounds[i:i + n] not in index or (n == 2 and gram in words):
                     continue
                 if self._candidate(run, i, n, sounds):
                     return True
