@@ -23,6 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
+from qa.placenames import place_conflict
 from qa.reading import DIGITS, Reading
 from qa.report import ReportView
 from qa.retrieval import RetrievalResult
@@ -88,6 +89,11 @@ def base_period(text: str, *, question: bool = False) -> str:
     if question:
         return found[0] if len(found) == 1 else ""
     return found[0] if found else ""
+
+
+def asks_alone(reading: Reading) -> bool:
+    """The question asks one member's own figure (东丽区单独获得多少: cues.toml [scope] own)."""
+    return any(w in reading.text for w in vocabulary().tables["cues"]["scope"]["own"])
 
 
 def asks_share(reading: Reading) -> bool:
@@ -272,10 +278,13 @@ def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None =
     asked = base_period(reading.text, question=True)
     if asked and base_period(fact.comparison or "") not in ("", asked):
         return "base"
+    places = view.asked_places(reading.text)
+    if places and place_conflict(places, *view.fact_places[i], alone=asks_alone(reading)):
+        return "place"
     return ""
 
 
-CONFLICTS = ("year", "unit", "action", "facet", "stated", "label", "share", "base")  # in the order `conflict` tries them
+CONFLICTS = ("year", "unit", "action", "facet", "stated", "label", "share", "base", "place")  # in `conflict`'s order
 
 
 def conflict_codes(reading: Reading, view: ReportView, firm: set[str]) -> np.ndarray:
@@ -303,6 +312,10 @@ def conflict_codes(reading: Reading, view: ReportView, firm: set[str]) -> np.nda
     asked = base_period(reading.text, question=True)
     if asked:
         found[7] = (fig.base_periods != "") & (fig.base_periods != asked)
+    places = view.asked_places(reading.text)
+    if places:
+        alone = asks_alone(reading)
+        found[8] = np.array([place_conflict(places, *named, alone=alone) for named in view.fact_places], dtype=bool)
     codes = np.zeros(len(fig.years), dtype=np.int64)
     for code in range(len(CONFLICTS), 0, -1):  # the first conflict in CONFLICTS' order is written last
         if found[code - 1] is not None:

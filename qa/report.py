@@ -134,6 +134,23 @@ class ReportView:
         return any(place.startswith(home) or home.startswith(place) for home in self.home_places)
 
     @cached_property
+    def fact_places(self) -> list[tuple[frozenset[str], frozenset[str]]]:
+        """Per figure, the places its own words and its sentence name, the report's own region left out
+        (qa.placenames); worked out when a question first names a place."""
+        from qa.placenames import places_in
+
+        def named(text: str) -> frozenset[str]:
+            return frozenset(p for p in places_in(text) if not self.is_home(p))
+
+        return [(named(self.layout.segments[f.id]), named(self.layout.sentence_of[f.id].text)) for f in self.facts]
+
+    def asked_places(self, text: str) -> frozenset[str]:
+        """The places a question names that the report writes, its own region left out."""
+        from qa.placenames import places_in
+
+        return frozenset(p for p in places_in(text) if p in self.document.text and not self.is_home(p))
+
+    @cached_property
     def fact_years(self) -> frozenset[int]:
         return frozenset(f.year for f in self.facts if f.year is not None)
 

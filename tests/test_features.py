@@ -96,14 +96,22 @@ def test_candidates_drop_conflicting_figures(view):
     assert {view.facts[i].figure_text for i in kept} >= {"564名"} and "103件" not in {view.facts[i].figure_text for i in kept}
 
 
-def test_a_stated_base_period_and_a_share_exclude_other_changes():
-    doc = parse_document("2017年4月统计。\n一、工业\n4月份，规模以上工业增加值同比增长6.5%，比上月增长0.56%。"
-                         "民间投资88053亿元，增长6.9%，占全部投资的比重为61.0%。\n", doc_id="b")
+def _report(text: str):
+    """A made-up report's view, and the figures (as written) a question leaves as candidates with what each
+    conflict excluded."""
+    doc = parse_document(text, doc_id="r")
     view = ReportView(doc, chunk_document(doc), extract_facts(doc))
 
     def kept(question):
         found, excluded = fact_candidates(read(question), view)
         return {view.facts[i].figure_text for i in found}, excluded
+
+    return view, kept
+
+
+def test_a_stated_base_period_and_a_share_exclude_other_changes():
+    view, kept = _report("2017年4月统计。\n一、工业\n4月份，规模以上工业增加值同比增长6.5%，比上月增长0.56%。"
+                         "民间投资88053亿元，增长6.9%，占全部投资的比重为61.0%。\n")
 
     year, excluded = kept("4月份工业增加值比去年涨了多少？")
     assert "6.5%" in year and "0.56%" not in year and excluded["base"] == 1
@@ -116,6 +124,24 @@ def test_a_stated_base_period_and_a_share_exclude_other_changes():
     from qa.candidates import conflict
     for question in ("4月份工业增加值比去年涨了多少？", "民间投资占了总投资的几成？"):
         assert kept(question)[0] == {f.figure_text for i, f in enumerate(view.facts) if not conflict(read(question), view, i)}
+
+
+def test_a_district_asked_excludes_figures_of_another_district_or_of_several_together():
+    view, kept = _report("2020年工作报告。\n一、运营\n先后指导东丽区、滨海新区获批试点城区，共获得国家财政3亿元专项资金支持。"
+                         "滨海新区获批建设城市，获得中央财政专项资金1.5亿支持。全市有效专利24.6万件。\n")
+
+    east, excluded = kept("东丽区单独拿了多少资金？")
+    assert not {"3亿元", "1.5亿"} & east and excluded["place"] == 2  # 滨海新区's, and the two districts' total
+    assert "3亿元" in kept("东丽区获得多少资金？")[0] and "1.5亿" not in kept("东丽区获得多少资金？")[0]
+    coast, _ = kept("滨海新区获得多少中央财政专项资金？")
+    assert "1.5亿" in coast and "3亿元" in coast  # a total naming it stays a candidate unless one's own is asked
+    assert "3亿元" not in kept("滨海新区单独获得多少中央财政专项资金？")[0]
+    both, _ = kept("东丽区和滨海新区一共获得多少国家财政资金？")
+    assert "3亿元" in both
+    assert {"3亿元", "1.5亿"} <= kept("一共获得多少专项资金？")[0]  # no place named: nothing excluded
+    from qa.candidates import conflict
+    question = "东丽区单独拿了多少资金？"
+    assert east == {f.figure_text for i, f in enumerate(view.facts) if not conflict(read(question), view, i)}
 
 
 def test_fact_matrix_rows_follow_the_question(view):
