@@ -23,6 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
+from qa.features import is_growth
 from qa.placenames import place_conflict
 from qa.reading import DIGITS, Reading
 from qa.report import ReportView
@@ -273,12 +274,12 @@ def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None =
     labels = ordinal_labels(reading.text)
     if labels and facet_conflict(labels, view.fact_ordinals[i]):
         return "label"
-    if asks_share(reading) and (fact.kind == "growth_rate" or fact.comparison):
+    if asks_share(reading) and is_growth(fact.kind, fact.comparison):
         return "share"
     asked = base_period(reading.text, question=True)
     if asked and base_period(fact.comparison or "") not in ("", asked):
         return "base"
-    places = view.asked_places(reading.text)
+    places = view.asked_places(reading.terms)
     if places and place_conflict(places, *view.fact_places[i], alone=asks_alone(reading)):
         return "place"
     return ""
@@ -312,7 +313,7 @@ def conflict_codes(reading: Reading, view: ReportView, firm: set[str]) -> np.nda
     asked = base_period(reading.text, question=True)
     if asked:
         found[7] = (fig.base_periods != "") & (fig.base_periods != asked)
-    places = view.asked_places(reading.text)
+    places = view.asked_places(reading.terms)
     if places:
         alone = asks_alone(reading)
         found[8] = np.array([place_conflict(places, *named, alone=alone) for named in view.fact_places], dtype=bool)

@@ -18,6 +18,7 @@ from collections import namedtuple
 import numpy as np
 
 from qa.batchcoverage import action_fits, actor_fits, covered_shares, level_shares, unasked_shares
+from qa.candidates import asks_alone
 from qa.coverage import expansions
 from qa.features import (FACT_FEATURES, KIND_FEATURES, SLOT_FITS, Asked, _lead_over_others, _relatives,
                          kind_ask)
@@ -123,8 +124,7 @@ def _slot_columns(reading: Reading, view: ReportView, candidates: list[int],
         "total_vs_delta": plain_delta.astype(np.float64) if reading.scope == "total" else 0.0,
         "average_missing": (~texts.holding_any(averages, 1, idx)).astype(np.float64) if reading.average else 0.0,
         "asks_total": fig.part[idx].astype(np.float64) if reading.scope == "total" else 0.0,
-        "own_vs_total": fig.total[idx].astype(np.float64)
-                        if any(w in reading.text for w in vocabulary().tables["cues"]["scope"]["own"]) else 0.0,
+        "own_vs_total": fig.total[idx].astype(np.float64) if asks_alone(reading) else 0.0,
         # the starting figure of a change answers only a question about the start (原来多少)
         "from_unasked": 0.0 if start_asked else starts, "from_fit": starts if start_asked else 0.0,
         **_place_columns(reading, view, candidates),

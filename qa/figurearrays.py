@@ -12,6 +12,7 @@ from functools import lru_cache
 import numpy as np
 
 from qa.candidates import ANY_KIND, base_period, leading_number, written_class
+from qa.features import is_growth
 
 
 def _flags(values) -> np.ndarray:
@@ -50,7 +51,7 @@ class FigureArrays:
                              for family in {f for f, _ in self.wholes}}
         self.delta = _flags(view.layout.is_delta)
         self.comparison = _flags(f.comparison for f in facts)
-        self.changing = _flags(f.kind == "growth_rate" or f.comparison for f in facts)  # a rate of change
+        self.changing = _flags(is_growth(f.kind, f.comparison) for f in facts)  # a rate of change
         self.base_periods = np.array([base_period(f.comparison or "") for f in facts], dtype=object)  # 比上月: month
         self.start = _flags(f.role == "from" for f in facts)  # 从874.6亿元增加到1112.4亿元: the starting figure
         self.part = _flags(f.scope == "part" for f in facts)

@@ -276,21 +276,28 @@ def _amount_and_change(text: str) -> list[str] | None:
     >>> _amount_and_change("专利和商标的增幅？") is None, _amount_and_change("出口和进口各增长多少？") is None
     (True, True)
     """
-    v = vocabulary()
     cuts = _cuts(text, 0, len(text))
     if len(cuts) != 1:
         return None
     thing, change = text[:cuts[0].start()], text[cuts[0].end():]
-    asks = f"{alternation(v.ask_words)}|如何|怎样"
-    bare = re.sub(f"[{_PUNCT}]|{asks}|呢", "", change)
-    growth = alternation(v.asked_cues["growth"])
+    asks, growth, about = _change_patterns()
     # nothing but a change word and words about it (同比, 情况, 其); the thing itself names no change
-    rest = re.sub(f"{growth}|同比|情况|变动|幅度|其|的|各|为|是|分别", "", bare)
-    if len(thing.strip(_PUNCT)) < 2 or rest or not re.search(growth, bare) or re.search(growth, thing):
+    bare = asks.sub("", change)
+    if len(thing.strip(_PUNCT)) < 2 or about.sub("", bare) or not growth.search(bare) or growth.search(thing):
         return None
-    first = thing if re.search(asks, thing) else thing.rstrip(_PUNCT) + "是多少"
-    second = change if re.search(asks, change) else change.rstrip(_PUNCT + "呢") + "是多少？"
+    first = thing if asks.search(thing) else thing.rstrip(_PUNCT) + "是多少"
+    second = change if asks.search(change) else change.rstrip(_PUNCT + "呢") + "是多少？"
     return [first, second]
+
+
+@lru_cache(maxsize=1)
+def _change_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    """(question words, growth cues, growth cues and the words about a change: cues.toml [amount_and_change])."""
+    v = vocabulary()
+    words = v.tables["cues"]["amount_and_change"]
+    growth = alternation(v.asked_cues["growth"])
+    return (re.compile(f"{alternation(v.ask_words)}|{alternation(words['asks'])}"), re.compile(growth),
+            re.compile(f"[{_PUNCT}]|{growth}|{alternation(words['about'])}"))
 
 
 @lru_cache(maxsize=1)

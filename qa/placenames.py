@@ -25,8 +25,8 @@ from qa.vocabulary import vocabulary
 
 @lru_cache(maxsize=8192)
 def is_place_name(word: str) -> bool:
-    table = vocabulary().tables["places"]
-    return len(word) >= 3 and word.endswith(tuple(table["suffixes"])) and not word.endswith(tuple(table["not_places"]))
+    v = vocabulary()
+    return len(word) >= 3 and word.endswith(v.place_suffixes) and not word.endswith(tuple(v.tables["places"]["not_places"]))
 
 
 @lru_cache(maxsize=65536)

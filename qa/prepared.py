@@ -19,8 +19,8 @@ import numpy as np
 from qa.candidates import fact_candidates
 from qa.coverage import QueryTerms
 from qa.features import Asked
-from qa.labels import other_edition
 from qa.figure_features import fact_static
+from qa.labels import other_edition
 from qa.reading import Reading
 from qa.report import ReportView
 

@@ -27,9 +27,9 @@ from qa.months import month_span
 from qa.numbers import find_years
 from qa.parts import split_shaped
 from qa.reading import DIGITS, Reading, Turn
-from qa.slots import (content_nouns, content_terms, counts_of, find_actions, topic_dropped, find_actors, find_counted, find_measure,
-                      find_places, find_scope, now_offset, numerals_to_digits, relative_year,
-                      rewrite_phrases)
+from qa.slots import (content_nouns, content_terms, counts_of, find_actions, find_actors, find_counted, find_measure,
+                      find_places, find_scope, now_offset, numerals_to_digits, relative_year, rewrite_phrases,
+                      topic_dropped)
 from qa.vocabulary import vocabulary
 
 

@@ -144,11 +144,11 @@ class ReportView:
 
         return [(named(self.layout.segments[f.id]), named(self.layout.sentence_of[f.id].text)) for f in self.facts]
 
-    def asked_places(self, text: str) -> frozenset[str]:
-        """The places a question names that the report writes, its own region left out."""
-        from qa.placenames import places_in
+    def asked_places(self, terms: tuple[str, ...]) -> frozenset[str]:
+        """The places among a question's words (Reading.terms) that the report writes, its own region left out."""
+        from qa.placenames import is_place_name
 
-        return frozenset(p for p in places_in(text) if p in self.document.text and not self.is_home(p))
+        return frozenset(t for t in terms if is_place_name(t) and t in self.document.text and not self.is_home(t))
 
     @cached_property
     def fact_years(self) -> frozenset[int]:

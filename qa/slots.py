@@ -16,6 +16,7 @@ from typing import Sequence
 import cn2an
 from qa.labels import quoted_labels
 from qa.lexical import tokenize
+from qa.placenames import is_place_name
 from qa.reading import DIGITS
 from qa.tagging import block_tags
 from qa.vocabulary import alternation, vocabulary
@@ -125,10 +126,17 @@ def topic_dropped(action_words: tuple[tuple[str, str], ...], text: str) -> tuple
     >>> topic_dropped((("调解", "调处"),), "调解工作中调解了多少件")
     (('调解', '调处'),)
     """
-    heads = alternation(vocabulary().tables["predicates"]["measures"]["topic_heads"]["words"])
+    if len(action_words) < 2:  # a lone action is the one asked
+        return action_words
+    heads = _topic_heads()
     kept = tuple((w, a) for w, a in action_words
-                 if not all(re.match(heads, text[m.end():]) for m in re.finditer(re.escape(w), text)))
+                 if not all(heads.match(text, m.end()) for m in re.finditer(re.escape(w), text)))
     return kept if kept else action_words
+
+
+@lru_cache(maxsize=1)
+def _topic_heads() -> re.Pattern:
+    return re.compile(alternation(vocabulary().tables["predicates"]["measures"]["topic_heads"]["words"]))
 
 
 def find_measure(text: str, *, count_nouns: bool = True) -> tuple[str, frozenset[str]]:
@@ -196,10 +204,10 @@ def find_counted(text: str) -> tuple[str, ...]:
 def find_places(text: str) -> tuple[str, ...]:
     """Place names: jieba's ns tag, and the vocabulary's provinces, cities and countries."""
     v = vocabulary()
-    # jieba tags some everyday words ns (东西, 惠及): a tagged word is a place only when it ends
-    # with a place suffix (东丽区, 上海市) or is one of the vocabulary's places.
+    # jieba tags some everyday words ns (东西, 惠及): a tagged word is a place only when it is a place name
+    # (qa.placenames: 东丽区, 上海市; not 示范区) or one of the vocabulary's places.
     tagged = [w for w, flag in block_tags(text) if flag == "ns" and v.actor_of(w) is None
-              and len(w) > 2 and w.endswith(v.place_suffixes) and w not in v.generic_nouns]
+              and is_place_name(w) and w not in v.generic_nouns]
     listed = [p for p in v.places if p in text]
     return tuple(dict.fromkeys(tagged + listed))
 
@@ -218,9 +226,15 @@ def counts_of(term: str) -> bool:
     >>> counts_of("案件数"), counts_of("价格指数"), counts_of("数"), counts_of("破案率")
     (True, False, False, False)
     """
+    counting, not_counts = _count_suffixes()
+    return len(term) > 1 and term.endswith(counting) and not term.endswith(not_counts)
+
+
+@lru_cache(maxsize=1)
+def _count_suffixes() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the measure suffixes that count: 数, 件数, 人数; not 率, 量, 额) and the words ending so that count nothing."""
     measures = vocabulary().tables["predicates"]["measures"]
-    counting = tuple(s for s in measures["suffixes"] if s.endswith("数"))  # 数, 件数, 人数; not 率, 量, 额
-    return len(term) > 1 and term.endswith(counting) and not term.endswith(tuple(measures["not_counts"]))
+    return tuple(s for s in measures["suffixes"] if s.endswith("数")), tuple(measures["not_counts"])
 
 
 _HAS_DIGIT = re.compile(r"\d")

@@ -73,41 +73,33 @@ def _fuzzy(syllable: str) -> str:
     return syllable[:-1] if syllable.endswith("ng") else syllable
 
 
-def _places(run: str, writes: Callable[[str], bool] = lambda word: False) -> tuple[set[int], set[int]]:
-    """(kept, written): the positions of ``run`` inside place names or words of the shared vocabulary (批捕,
-    文旅局), and those together with the words the report writes (``writes``; 行动 in 行动罚了): the user
-    meant those words."""
+def _places(run: str, writes: Callable[[str], bool] = lambda word: False
+            ) -> tuple[set[int], set[int], list[set[int]]]:
+    """(kept, written, words): the positions of ``run`` inside place names or words of the shared vocabulary
+    (批捕, 文旅局), those together with the words the report writes (``writes``; 行动 in 行动罚了): the user
+    meant those words; and the positions of each word of two characters or more of jieba's dictionary.
+
+    >>> _places("群众的申诉")[2]
+    [{0, 1}, {3, 4}]
+    """
     from qa.lexical import pos_tags, vocabulary_words
 
     known = vocabulary_words()
-    kept, written, at = set(), set(), 0
+    kept, written, words, at = set(), set(), [], 0
     for word, flag in pos_tags(run):
+        span = range(at, at + len(word))
         if flag == "ns" or word in known:
-            kept.update(range(at, at + len(word)))
+            kept.update(span)
         elif len(word) > 1 and writes(word):
-            written.update(range(at, at + len(word)))
+            written.update(span)
+        if len(word) > 1 and _dictionary().get(word):
+            words.append(set(span))
         at += len(word)
     # 百分之多少, 是不是: the question's own words, not the report's. The lookahead tries every start and
     # takes the longest phrase there, so overlapping phrases are all covered.
     for m in _question_phrases().finditer(run):
         kept.update(range(m.start(), m.end(1)))
-    return kept, kept | written
-
-
-def _dictionary_words(run: str) -> list[set[int]]:
-    """The positions of each word of two characters or more that jieba cuts from ``run`` and its dictionary holds.
-
-    >>> _dictionary_words("群众的申诉")
-    [{0, 1}, {3, 4}]
-    """
-    from qa.lexical import pos_tags
-
-    words, at = [], 0
-    for word, _ in pos_tags(run):
-        if len(word) > 1 and _dictionary().get(word):
-            words.append(set(range(at, at + len(word))))
-        at += len(word)
-    return words
+    return kept, kept | written, words
 
 
 @lru_cache(maxsize=1)
@@ -216,8 +208,8 @@ class SpellFixer:
             return run
         # Never respelt: places and vocabulary words; and, in a two-character window, a word the
         # report writes (行动罚了 is not 行动发了), while a longer window may mend one (检查机关).
-        kept, written = map(frozenset, _places(run, self._writes))
-        words = _dictionary_words(run)
+        kept, written, words = _places(run, self._writes)
+        kept, written = frozenset(kept), frozenset(written)
         fixed, i = [], 0
         while i < len(run):
             for n in SIZES:

@@ -255,3 +255,10 @@ def test_a_count_noun_before_a_difference_in_words_asks_a_count():
     reading = read("2000年到2021年，起诉拐卖妇女儿童犯罪的人数少了多少？")
     assert reading.asked == "count" and reading.measure == "人"
     assert read("批捕人数增长了多少？").asked == "growth"  # 增长 of a count may be a rate: left as it was
+
+
+def test_a_word_naming_a_kind_of_area_is_no_place():
+    # was: 各省市 and 文明城市 (tagged ns, ending with 市) were places, so 天津在全国各省市中排第几位 was refused
+    # as about a place the report never mentions, and 文明城市 counted as a place the figure's sentence names
+    assert read("天津在全国各省市中排第几位？").places == ("天津",)
+    assert "文明城市" not in read("之前湖北原本有几座全国文明城市？").places
