@@ -25,6 +25,7 @@ import numpy as np
 
 from qa.features import is_growth
 from qa.placenames import place_conflict
+from qa.rankfit import rank_conflicts
 from qa.reading import DIGITS, Reading
 from qa.report import ReportView
 from qa.retrieval import RetrievalResult
@@ -282,10 +283,13 @@ def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None =
     places = view.asked_places(reading.terms)
     if places and place_conflict(places, *view.fact_places[i], alone=asks_alone(reading)):
         return "place"
+    ranks = rank_conflicts(reading, view)
+    if ranks is not None and ranks[i]:
+        return "rank"
     return ""
 
 
-CONFLICTS = ("year", "unit", "action", "facet", "stated", "label", "share", "base", "place")  # in `conflict`'s order
+CONFLICTS = ("year", "unit", "action", "facet", "stated", "label", "share", "base", "place", "rank")  # `conflict`'s order
 
 
 def conflict_codes(reading: Reading, view: ReportView, firm: set[str]) -> np.ndarray:
@@ -317,6 +321,7 @@ def conflict_codes(reading: Reading, view: ReportView, firm: set[str]) -> np.nda
     if places:
         alone = asks_alone(reading)
         found[8] = np.array([place_conflict(places, *named, alone=alone) for named in view.fact_places], dtype=bool)
+    found[9] = rank_conflicts(reading, view)
     codes = np.zeros(len(fig.years), dtype=np.int64)
     for code in range(len(CONFLICTS), 0, -1):  # the first conflict in CONFLICTS' order is written last
         if found[code - 1] is not None:

@@ -104,7 +104,8 @@ def kind_row(ask: tuple, kind: str, unit: str, comparison: str | None) -> tuple[
         "duration_fit": float(kind == "duration" and asked == "duration"),
         "duration_unasked": float(kind == "duration" and asked != "duration"),
         "unit_fit": float(bool(units) and unit in units),
-        "unit_miss": float(bool(units) and unit not in units and not growth and not percent),
+        # a figure written without a unit (a table's cell) does not miss the unit asked: it does not say one
+        "unit_miss": float(bool(units) and bool(unit) and unit not in units and not growth and not percent),
         # 同比涨了多少 asks the rate (1.2%), not how many points the rate moved (涨幅扩大0.3个百分点)
         "points_unasked": float(unit in vocabulary().tables["cues"]["points"]["units"] and not points),
     }

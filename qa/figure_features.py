@@ -54,7 +54,9 @@ def fact_static(asked: Asked, view: ReportView, candidates: list[int]) -> np.nda
     for name in SLOT_FITS:
         if columns[name].__class__ is not float or columns[name] != 0.0:  # a fit of 0.0 adds +0.0: no sum changes
             lead = lead + np.maximum(np.asarray(columns[name], dtype=np.float64), 0.0)
-    unmet = sum((np.asarray(columns[fit], dtype=np.float64) <= 0).astype(np.int64) for fit in stated)
+    unitless = view.figures.unitless[idx]  # a unit asked is no slot unmet by a figure that writes none
+    unmet = sum(((np.asarray(columns[fit], dtype=np.float64) <= 0) & ~(unitless if fit == "unit_fit" else False))
+                .astype(np.int64) for fit in stated)
     matrix[:, _COLUMN["slot_lead"]] = lead
     matrix[:, _COLUMN["slots_stated"]] = float(len(stated))
     matrix[:, _COLUMN["slots_unmet"]] = np.asarray(unmet, dtype=np.float64) if stated else 0.0
@@ -123,7 +125,7 @@ def _slot_columns(reading: Reading, view: ReportView, candidates: list[int],
                       if not reading.years and view.report_year is not None else 0.0,
         "total_vs_delta": plain_delta.astype(np.float64) if reading.scope == "total" else 0.0,
         "average_missing": (~texts.holding_any(averages, 1, idx)).astype(np.float64) if reading.average else 0.0,
-        "asks_total": fig.part[idx].astype(np.float64) if reading.scope == "total" else 0.0,
+        "asks_total": _unnamed_parts(reading, view, candidates) if reading.scope == "total" else 0.0,
         "own_vs_total": fig.total[idx].astype(np.float64) if asks_alone(reading) else 0.0,
         # the starting figure of a change answers only a question about the start (原来多少)
         "from_unasked": 0.0 if start_asked else starts, "from_fit": starts if start_asked else 0.0,
@@ -158,6 +160,25 @@ def _place_columns(reading: Reading, view: ReportView, candidates: list[int]) ->
     for place in places:
         named &= view.fact_texts.holding_any(list(dict.fromkeys([place, bare(place)])), 2, candidates)
     return {"place_fit": named.astype(np.float64), "place_missing": (~named).astype(np.float64)}
+
+
+def _unnamed_parts(reading: Reading, view: ReportView, candidates: list[int]) -> list[float]:
+    """1 for a part of a total (scope part) unless the question names what sets it apart from its total: a
+    word of its subject its total's subject lacks. 湘西州一共多少件 asks 湘西州's own total, which the table
+    writes as a part of the province's; 专利一共授权多少 is not answered by 其中发明专利….
+
+    The words are the question's terms with their synonyms (qa.coverage.expansions)."""
+    words = [o for t in reading.terms for o in expansions(t)]
+    by_id, out = view.layout.by_id, []
+    for i in candidates:
+        f = view.facts[i]
+        parent = by_id.get(f.parent_fact_id) if f.scope == "part" else None
+        if f.scope != "part":
+            out.append(0.0)
+            continue
+        whole = parent.subject if parent is not None else ""
+        out.append(0.0 if any(w in f.subject and w not in whole for w in words) else 1.0)
+    return out
 
 
 def _in_question(reading: Reading, view: ReportView, candidates: list[int]):

@@ -54,6 +54,7 @@ class FigureArrays:
         self.changing = _flags(is_growth(f.kind, f.comparison) for f in facts)  # a rate of change
         self.base_periods = np.array([base_period(f.comparison or "") for f in facts], dtype=object)  # 比上月: month
         self.start = _flags(f.role == "from" for f in facts)  # 从874.6亿元增加到1112.4亿元: the starting figure
+        self.unitless = _flags(not f.unit for f in facts)  # a table's cell: no unit written, none missed
         self.part = _flags(f.scope == "part" for f in facts)
         self.total = _flags(f.scope == "total" for f in facts)
         self.sentence = np.array(view.fact_sentence, dtype=np.int64)

@@ -65,8 +65,9 @@ _WRITTEN_YEAR = re.compile(r"(?:19|20)\d\d")
 _LIST_MARK = re.compile(rf"(?:^|(?<=[\n。；;：:！？!?]))\s*(?:\d{{1,2}}|{_CN_NUM})\s*(?:[.．](?!\d)|[.．](?=(?:19|20)\d\d年)|[、)）])"
                         rf"|[（(](?:\d{{1,2}}|{_CN_NUM})[)）]")
 _CLAUSE_END = re.compile(r"[，。；：！？,;:!?（(\n]")
-# A footnote mark after a word (国内生产总值[2]1143670亿元, as statistics communiqués write them).
-FOOTNOTE = re.compile(r"(?<=\S)[\[［〔]\d{0,3}[\]］〕]")
+# A footnote mark after a word (国内生产总值[2]1143670亿元, as statistics communiqués write them), or opening
+# the footnote's own line ([2]国内生产总值…是指).
+FOOTNOTE = re.compile(r"(?:(?<=\S)|^)[\[［〔]\d{0,3}[\]］〕]", re.M)
 _BASE_BEFORE = re.compile(r"(?:较|比|与|同|相比)$")
 
 

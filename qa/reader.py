@@ -78,7 +78,7 @@ def read_one(question: str, text: str | None = None, *, split: bool = True) -> R
         nouns=content_nouns(text, terms),
         relative_year=relative_year(phrased), now_offset=now_offset(phrased),
         counted=find_counted(text), places=find_places(text),
-        numbers=tuple(DIGITS.findall(text)), scope=find_scope(text),
+        numbers=tuple(DIGITS.findall(text)), scope=find_scope(text, [w for w, _ in action_words]),
         average=any(w in text for w in v.tables["cues"]["unstated"]["average"]),
     )
     return replace(whole, parts=_share_context(parts, whole, shape)) if parts else whole

@@ -212,8 +212,18 @@ def find_places(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(tagged + listed))
 
 
-def find_scope(text: str) -> str:
+def find_scope(text: str, action_words: Sequence[str] = ()) -> str:
+    """part, delta or total (cues.toml [scope]); a cue inside one of the question's action words that is no
+    cue itself reads nothing (新收 is receiving cases, not something new).
+
+    >>> find_scope("一共新收了多少案件", ["新收"]), find_scope("一共新增了多少家", ["新增"]), find_scope("新收了多少")
+    ('total', 'delta', 'delta')
+    """
     scope = vocabulary().tables["cues"]["scope"]
+    cues = {w for name in ("part", "delta", "total") for w in scope[name]}
+    for word in action_words:
+        if word not in cues:
+            text = text.replace(word, "\0")
     for name in ("part", "delta", "total"):
         if any(w in text for w in scope[name]):
             return name

@@ -144,13 +144,19 @@ def clause_actor(clause: str) -> tuple[str, int, int] | None:
     lead = _grammar()["lead_time"].match(clause)
     base = lead.end() if lead else 0
     head = clause[base:base + 30]
+    ends, pos = set(), 0
+    for word, _ in _tags(head):
+        pos += len(word)
+        ends.add(pos)
     for m in _ACTOR_RE.finditer(head):
-        if not _valid_actor(head[:m.end()]):
+        # a name ends where a word ends: 人均地区生产总值 holds the suffix 区 inside one word, and no actor
+        if m.end() not in ends or not _valid_actor(head[:m.end()]):
             continue
         end = m.end()
         for nxt in _ACTOR_RE.finditer(head, end):
             tail = head[end:nxt.end()]
-            if tail and all(_is_nounish(f) or f == "m" for _, f in _tags(tail)) and not re.search(r"[、，,]", tail):
+            if (tail and nxt.end() in ends and all(_is_nounish(f) or f == "m" for _, f in _tags(tail))
+                    and not re.search(r"[、，,]", tail)):
                 end = nxt.end()
             else:
                 break

@@ -16,7 +16,7 @@ from pypinyin import lazy_pinyin
 from eval.dataset import load_dataset
 from index.corpus import load_document
 from qa.batchcoverage import TextTable, covered_shares, level_shares, unasked_shares
-from qa.coverage import covered_share, unasked_share
+from qa.coverage import covered_share, expansions, unasked_share
 from qa.features import Asked
 from qa.reader import read
 from qa.spelling import _HAN_RUN, _run_pinyin
@@ -130,7 +130,9 @@ def _slot_columns_per_figure(reading, view, candidates, growth_fit):
                           if reading.scope == "total" else 0.0,
         "average_missing": [float(not any(w in layout.contexts[i].clause for w in averages)) for i in candidates]
                            if reading.average else 0.0,
-        "asks_total": [float(f.scope == "part") for f in facts] if reading.scope == "total" else 0.0,
+        "asks_total": [float(f.scope == "part" and not any(
+            o in f.subject and o not in getattr(layout.by_id.get(f.parent_fact_id), "subject", "")
+            for t in reading.terms for o in expansions(t))) for f in facts] if reading.scope == "total" else 0.0,
         "focus_growth": [float(f.base_fact_id in focus_ids and g > 0) for f, g in zip(facts, growth_fit)],
         "from_unasked": 0.0 if start_asked else starts, "from_fit": starts if start_asked else 0.0,
         **_place_plan_own_per_figure(reading, view, candidates),

@@ -163,6 +163,17 @@ def test_list_numbers_and_parentheses_never_become_facts_or_subjects():
     assert [(f.figure_text, f.subject) for f in facts] == [("12件", "受理案件"), ("10件", "结案"), ("8起", "调解纠纷")]
 
 
+def test_footnote_marks_never_become_facts_where_they_open_a_line_or_follow_a_word():
+    facts = facts_of("PCT专利申请受理量[62]7.3万件。\n[62]PCT专利申请受理量是指国家知识产权局作为受理局受理的申请。")
+    assert [f.figure_text for f in facts] == ["7.3万件"]
+
+
+def test_an_actor_ends_where_a_word_ends():
+    # 地区生产总值 is one word: the agency suffix 区 inside it names no actor (人均地区), for it or the next clauses
+    facts = facts_of("人均地区生产总值增长25%左右，财政收入1350亿元。全市法院审结案件90件。")
+    assert [(f.figure_text, f.actor) for f in facts] == [("25%", None), ("1350亿元", None), ("90件", "全市法院")]
+
+
 def test_a_unit_written_once_for_two_figures():
     facts = facts_of("增速分别比全部工业快5.8和3.8个百分点。")
     assert [(f.figure_text, f.unit, f.kind) for f in facts] == [("5.8", "个百分点", "percent"),

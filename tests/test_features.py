@@ -144,6 +144,37 @@ def test_a_district_asked_excludes_figures_of_another_district_or_of_several_tog
     assert east == {f.figure_text for i, f in enumerate(view.facts) if not conflict(read(question), view, i)}
 
 
+def test_a_rank_of_one_thing_does_not_answer_for_another_thing_the_report_counts():
+    view, kept = _report("2020年工作报告。\n一、保护\n2019年天津知识产权保护满意度位居全国第8位。"
+                         "全市有效注册商标28.9万件。作品著作权登记共计21.3万件，总量位居全国第四。\n")
+
+    trademarks, excluded = kept("天津有效注册商标总量在全国排第几？")
+    assert not {"第8位", "第四"} & trademarks and excluded["rank"] >= 1  # counted, never ranked
+    assert "第8位" in kept("天津的知识产权保护满意度全国排第几？")[0]
+    assert "第四" in kept("作品著作权登记量全国排第几？")[0]
+    assert {"第8位", "第四"} <= kept("天津的营商环境全国排第几？")[0]  # a thing the report never names decides nothing
+    from qa.candidates import conflict
+    question = "天津有效注册商标总量在全国排第几？"
+    assert trademarks == {f.figure_text for i, f in enumerate(view.facts) if not conflict(read(question), view, i)}
+
+
+def test_a_table_cell_misses_no_unit_and_a_part_named_by_the_question_is_its_own_total():
+    view, _ = _report("2020年11月湖南省有效发明专利统计表\n地区 | 有效发明专利 | 个人\n长沙市 | 32981 | 1197\n"
+                      "湘西州 | 370 | 41\n其他 | 21962 | 1447\n全省 | 55313 | 2685\n")
+    idx = {f.figure_text: i for i, f in enumerate(view.facts)}
+    assert view.facts[idx["370"]].scope == "part"  # of the province's 55313
+    column = FACT_FEATURES.index
+
+    def row(question, figure):
+        return fact_matrix(Asked.build(read(question), view, None), view, [idx[figure]], {}, {})[0]
+
+    named = row("湘西州一共多少件有效发明专利", "370")
+    assert named[column("asks_total")] == 0.0  # 湘西州 sets it apart from 全省: the total asked
+    assert named[column("unit_miss")] == 0.0 and named[column("slots_unmet")] == 0.0  # a cell writes no unit
+    assert row("有效发明专利一共多少件", "370")[column("asks_total")] == 1.0  # nothing of it named: a part
+    assert kind_features(read("抓了多少人"), "count", "", None)["unit_miss"] == 0.0
+
+
 def test_fact_matrix_rows_follow_the_question(view):
     reading = read("全市法院审结了多少件？")
     candidates = [fact_index(view, "8820件"), fact_index(view, "564名")]

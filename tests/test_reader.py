@@ -262,3 +262,10 @@ def test_a_word_naming_a_kind_of_area_is_no_place():
     # as about a place the report never mentions, and 文明城市 counted as a place the figure's sentence names
     assert read("天津在全国各省市中排第几位？").places == ("天津",)
     assert "文明城市" not in read("之前湖北原本有几座全国文明城市？").places
+
+
+def test_a_scope_cue_inside_an_action_word_reads_nothing():
+    # 新收 is receiving cases, not something new: 一共 makes it a total; 新增 stays a change
+    assert read("2020年全市法院一共新收了多少知识产权案件？").scope == "total"
+    assert read("一共新增了多少家企业？").scope == "delta"
+    assert read("其中新收了多少件？").scope == "part"
