@@ -138,7 +138,7 @@ def _plan_columns(reading: Reading, view: ReportView, candidates: list[int]) -> 
     """(plan_fit, plan_unasked): a figure whose sentence states a plan or target (qa/vocab/cues.toml [plan])
     for a question asking one, and for a question that does not."""
     words = vocabulary().tables["cues"]["plan"]
-    plan = view.fact_texts.holding_any(words["words"] + words["figure"], 2, candidates).astype(np.float64)
+    plan = view.fact_plans[np.asarray(candidates, dtype=np.int64)].astype(np.float64)
     asks = any(w in reading.text for w in words["words"] + words["question"])
     return {"plan_fit": plan if asks else 0.0, "plan_unasked": 0.0 if asks else plan}
 

@@ -144,6 +144,23 @@ class ReportView:
 
         return [(named(self.layout.segments[f.id]), named(self.layout.sentence_of[f.id].text)) for f in self.facts]
 
+    @cached_property
+    def fact_plans(self) -> np.ndarray:
+        """Per figure, whether its sentence (as the scorer reads it, with its paragraph's lead) states a plan or
+        target (cues.toml [plan] words and figure words), the phrases that hold a plan word and state none
+        (好于预期, 超额完成目标: [plan] not_plans) left out."""
+        from qa.vocabulary import vocabulary
+
+        plan = vocabulary().tables["cues"]["plan"]
+        words, masks = plan["words"] + plan["figure"], plan["not_plans"]
+
+        def states(text: str) -> bool:
+            for m in masks:
+                text = text.replace(m, "\0")
+            return any(w in text for w in words)
+
+        return np.array([states(c.sentence) for c in self.layout.contexts], dtype=bool)
+
     def asked_places(self, terms: tuple[str, ...]) -> frozenset[str]:
         """The places among a question's words (Reading.terms) that the report writes, its own region left out."""
         from qa.placenames import is_place_name

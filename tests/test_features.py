@@ -175,6 +175,18 @@ def test_a_table_cell_misses_no_unit_and_a_part_named_by_the_question_is_its_own
     assert kind_features(read("抓了多少人"), "count", "", None)["unit_miss"] == 0.0
 
 
+def test_a_sentence_saying_how_things_went_against_a_plan_states_no_plan():
+    view, _ = _report("2026年政府工作报告。\n一、回顾\n一是经济增长好于预期。地区生产总值增长5.2%，财政收入增长3%。\n"
+                      "二、今年\n今年预期目标是：地区生产总值增长5%左右。\n")
+    plans = {f.figure_text: bool(p) for f, p in zip(view.facts, view.fact_plans)}
+    assert plans["5.2%"] is False and plans["3%"] is False  # 好于预期 is how last year went
+    assert plans["5%"] is True
+    column = FACT_FEATURES.index("plan_unasked")
+    rows = fact_matrix(Asked.build(read("地区生产总值增长了多少？"), view, None), view,
+                       [fact_index(view, "5.2%"), fact_index(view, "5%")], {}, {})
+    assert rows[:, column].tolist() == [0.0, 1.0]
+
+
 def test_fact_matrix_rows_follow_the_question(view):
     reading = read("全市法院审结了多少件？")
     candidates = [fact_index(view, "8820件"), fact_index(view, "564名")]
