@@ -31,7 +31,11 @@ TRAINING = REPO_ROOT / "eval" / "training.toml"
 # The stated wrong-answer rate (share of the training questions) the refusal threshold is chosen for: 6 % until
 # the 2026-12-07 fourth session, 7.5 % since the training list took 340 questions on long work reports and
 # communiqués, on which the same threshold gives about twice the wrong answers (README, "The fitted scorer").
-MAX_WRONG = 0.075
+# 7 % since the eighth 2026-12-07 session's refit: on the dev sets (not fitted on) 7.5 % gave threshold 0.60 and
+# wrong answers 0.085 (accuracy 0.830), 7 % gives 0.62 and 0.083 (0.825), 6.5 % gave 0.66 and 0.073 (0.816; the
+# weights before: 0.076, 0.819) but refused 批捕了多少人？ on the 2019 procuratorate report (p 0.617), so the
+# library's cross-year differences (tests/test_eval_library.py) were refused again.
+MAX_WRONG = 0.07
 C_VERIFY = 0.1  # the verifier's inverse regularisation strength: cross-validated log loss 0.3156 (0.3 gave 0.3201)
 BALANCE = 0.0  # documents' weight exponent: 0 weighs every question alike, 1 every document alike (see doc_weights)
 

@@ -26,6 +26,7 @@ import numpy as np
 from qa.features import is_growth
 from qa.placenames import place_conflict
 from qa.rankfit import rank_conflicts
+from qa.scalefit import asked_scale, scale_conflict
 from qa.reading import DIGITS, Reading
 from qa.report import ReportView
 from qa.retrieval import RetrievalResult
@@ -286,10 +287,13 @@ def conflict(reading: Reading, view: ReportView, i: int, firm: set[str] | None =
     ranks = rank_conflicts(reading, view)
     if ranks is not None and ranks[i]:
         return "rank"
+    if scale_conflict(asked_scale(reading.text), fact.scale_text):
+        return "scale"
     return ""
 
 
-CONFLICTS = ("year", "unit", "action", "facet", "stated", "label", "share", "base", "place", "rank")  # `conflict`'s order
+CONFLICTS = ("year", "unit", "action", "facet", "stated", "label", "share", "base", "place", "rank",
+             "scale")  # in `conflict`'s order
 
 
 def conflict_codes(reading: Reading, view: ReportView, firm: set[str]) -> np.ndarray:
@@ -322,6 +326,9 @@ def conflict_codes(reading: Reading, view: ReportView, firm: set[str]) -> np.nda
         alone = asks_alone(reading)
         found[8] = np.array([place_conflict(places, *named, alone=alone) for named in view.fact_places], dtype=bool)
     found[9] = rank_conflicts(reading, view)
+    scale = asked_scale(reading.text)
+    if scale is not None:
+        found[10] = np.array([scale_conflict(scale, f.scale_text) for f in view.facts], dtype=bool)
     codes = np.zeros(len(fig.years), dtype=np.int64)
     for code in range(len(CONFLICTS), 0, -1):  # the first conflict in CONFLICTS' order is written last
         if found[code - 1] is not None:

@@ -107,7 +107,8 @@ def _slot_columns(reading: Reading, view: ReportView, candidates: list[int],
     averages = vocabulary().tables["cues"]["unstated"]["average"]
     return {
         "actor_fit": actor_fits(reading, slots, 0, idx),
-        "action_fit": action_fits(reading, (slots, 1), (texts, 1), idx),
+        # the figure's words with its subject: 3306件5627人 -> 5627人 is 批捕's too (its own segment is bare)
+        "action_fit": action_fits(reading, (texts, 0), (texts, 1), idx),
         "action_other": (fig.acting[idx] & ~fig.naming_any(fig.own_actions, reading.actions)[idx]).astype(np.float64)
                         if reading.actions else 0.0,
         "counted_fit": counted.astype(np.float64) if reading.counted else 0.0,

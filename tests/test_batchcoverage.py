@@ -109,7 +109,7 @@ def _slot_columns_per_figure(reading, view, candidates, growth_fit):
     start_asked = asks_start(reading.text)
     return {
         "actor_fit": [actor_fit(reading, layout.actor_texts[i]) for i in candidates],
-        "action_fit": [action_fit(reading, layout.segments[f.id], layout.contexts[i].clause)
+        "action_fit": [action_fit(reading, layout.contexts[i].segment, layout.contexts[i].clause)
                        for i, f in zip(candidates, facts)],
         "action_other": [float(bool(view.fact_actions[i]) and not set(reading.actions) & set(view.fact_actions[i]))
                          for i in candidates] if reading.actions else 0.0,

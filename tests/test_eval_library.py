@@ -50,16 +50,10 @@ def test_tianjin_and_two_procuratorate_years(library_run):
         assert len({c.report for c in answer.citations if c.number in {f.citation for f in answer.figures}}) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="measured 2026-12-07 14:57 with the fifth session's refit (threshold 0.64) and the "
-                   "fp32 encoder: false refusals 2/24 = 0.083; l13 (批准逮捕的案件数，2018年和2019年哪年多？, its 2018 "
-                   "part verified at 0.62) and the follow-up l20 (那提起公诉呢？) are refused. Strict: the mark goes when "
-                   "they are answered")
 def test_few_library_questions_are_refused(library_run):
     assert library_run.summary["refusal"]["false_refusal_rate"] <= 0.05, _failures(library_run)
 
 
-@pytest.mark.xfail(strict=True, reason="measured 2026-12-07 14:57 with the fifth session's refit: cross-year accuracy "
-                   "7/8 = 0.875 (l13 refused, see test_few_library_questions_are_refused)")
 def test_the_cross_year_library_questions(library_run):
     assert library_run.summary["by_tag"]["cross-year"]["accuracy"] >= 0.9, _failures(library_run)
 

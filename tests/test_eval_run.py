@@ -35,7 +35,7 @@ def test_thresholds(full_run):
 
 
 @pytest.mark.xfail(strict=True, reason="Not met since the fitted scorer (issue 10): on this set figure accuracy "
-                   "0.921, refusal recall 0.943, false refusals 0.047 (int8, 2026-12-07 18:52). The targets stay as they "
+                   "0.936, refusal recall 0.971, false refusals 0.032 (int8, 2026-12-08 00:27, eighth session refit). The targets stay as they "
                    "were; strict, so this fails once they are met and the mark must go.")
 def test_figure_and_refusal_thresholds(full_run):
     s = full_run.summary

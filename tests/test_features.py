@@ -187,6 +187,15 @@ def test_a_sentence_saying_how_things_went_against_a_plan_states_no_plan():
     assert rows[:, column].tolist() == [0.0, 1.0]
 
 
+def test_a_scale_of_hundreds_of_millions_asked_excludes_smaller_figures():
+    view, kept = _report("2026年政府工作报告。\n一、回顾\n人均地区生产总值7.6万元，财政收入1.2万亿元，补贴3600元。\n")
+    asked, excluded = kept("地区生产总值为多少亿元？")
+    assert "1.2万亿元" in asked and not {"7.6万元", "3600元"} & asked and excluded["scale"] == 2
+    assert {"7.6万元", "1.2万亿元"} <= kept("人均地区生产总值为多少万元？")[0]  # 万 decides nothing
+    from qa.candidates import conflict
+    assert asked == {f.figure_text for i, f in enumerate(view.facts) if not conflict(read("地区生产总值为多少亿元？"), view, i)}
+
+
 def test_fact_matrix_rows_follow_the_question(view):
     reading = read("全市法院审结了多少件？")
     candidates = [fact_index(view, "8820件"), fact_index(view, "564名")]
