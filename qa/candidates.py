@@ -328,7 +328,7 @@ def conflict_codes(reading: Reading, view: ReportView, firm: set[str]) -> np.nda
     found[9] = rank_conflicts(reading, view)
     scale = asked_scale(reading.text)
     if scale is not None:
-        found[10] = np.array([scale_conflict(scale, f.scale_text) for f in view.facts], dtype=bool)
+        found[10] = fig.scales < scale  # as scale_conflict
     codes = np.zeros(len(fig.years), dtype=np.int64)
     for code in range(len(CONFLICTS), 0, -1):  # the first conflict in CONFLICTS' order is written last
         if found[code - 1] is not None:

@@ -170,16 +170,13 @@ def _unnamed_parts(reading: Reading, view: ReportView, candidates: list[int]) ->
 
     The words are the question's terms with their synonyms (qa.coverage.expansions)."""
     words = [o for t in reading.terms for o in expansions(t)]
-    by_id, out = view.layout.by_id, []
-    for i in candidates:
-        f = view.facts[i]
-        parent = by_id.get(f.parent_fact_id) if f.scope == "part" else None
-        if f.scope != "part":
-            out.append(0.0)
-            continue
-        whole = parent.subject if parent is not None else ""
-        out.append(0.0 if any(w in f.subject and w not in whole for w in words) else 1.0)
-    return out
+    by_id = view.layout.by_id
+
+    def unnamed(f) -> bool:
+        whole = getattr(by_id.get(f.parent_fact_id), "subject", "")
+        return not any(w in f.subject and w not in whole for w in words)
+
+    return [float(f.scope == "part" and unnamed(f)) for f in map(view.facts.__getitem__, candidates)]
 
 
 def _in_question(reading: Reading, view: ReportView, candidates: list[int]):

@@ -13,6 +13,7 @@ import numpy as np
 
 from qa.candidates import ANY_KIND, base_period, leading_number, written_class
 from qa.features import is_growth
+from qa.scalefit import scale_factor
 
 
 def _flags(values) -> np.ndarray:
@@ -55,6 +56,7 @@ class FigureArrays:
         self.base_periods = np.array([base_period(f.comparison or "") for f in facts], dtype=object)  # 比上月: month
         self.start = _flags(f.role == "from" for f in facts)  # 从874.6亿元增加到1112.4亿元: the starting figure
         self.unitless = _flags(not f.unit for f in facts)  # a table's cell: no unit written, none missed
+        self.scales = np.array([scale_factor(f.scale_text) for f in facts], dtype=np.float64)  # 亿 -> 1e8
         self.part = _flags(f.scope == "part" for f in facts)
         self.total = _flags(f.scope == "total" for f in facts)
         self.sentence = np.array(view.fact_sentence, dtype=np.int64)

@@ -29,9 +29,9 @@ def ranked_things(nouns: Sequence[str], places: Iterable[str], subjects: Iterabl
     """The question's nouns that name a thing the report counts (a figure's subject holds the noun or a
     synonym of it), places and general words (fillers.toml generic_nouns) left out."""
     v, places = vocabulary(), set(places)
-    subjects = list(subjects)
+    counted = "\n".join(subjects)  # one text: a word inside one subject is found in it, and never across two
     return [n for n in nouns if n not in places and n not in v.generic_nouns and len(n) > 1
-            and any(o in s for o in expansions(n) for s in subjects)]
+            and any(o in counted for o in expansions(n))]
 
 
 def rank_conflict(things: Sequence[str], words: str) -> bool:

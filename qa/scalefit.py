@@ -15,22 +15,27 @@ from functools import lru_cache
 
 from qa.vocabulary import alternation, vocabulary
 
-DECIDING = 1e8  # the smallest asked scale that excludes smaller ones (亿): a named unit of the scales table
+
+def scale_factor(scale_text: str) -> float:
+    """The factor of a scale word as the figures write it (units.toml [scales]; none written counts as 1)."""
+    return float(vocabulary().tables["units"]["scales"].get(scale_text, 1.0))
 
 
 @lru_cache(maxsize=1)
 def _pattern() -> re.Pattern:
+    """A question word (the reader's ask words) and the scale word right after it."""
     v = vocabulary()
-    return re.compile(f"(?:{alternation(v.tables['cues']['asked']['count'])})({alternation(list(v.tables['units']['scales']))})")
+    return re.compile(f"(?:{alternation(v.ask_words)})({alternation(list(v.tables['units']['scales']))})")
 
 
 def asked_scale(text: str) -> float | None:
-    """The factor of the scale written right after the question word, when it is 亿 or more."""
+    """The factor of the scale written right after the question word, when it is units.toml's
+    ``deciding_scale`` (亿) or more."""
     m = _pattern().search(text)
-    factor = float(vocabulary().tables["units"]["scales"][m.group(1)]) if m else None
-    return factor if factor is not None and factor >= DECIDING else None
+    factor = scale_factor(m.group(1)) if m else None
+    return factor if factor is not None and factor >= scale_factor(vocabulary().units("deciding_scale")) else None
 
 
 def scale_conflict(asked: float | None, scale_text: str) -> bool:
-    """A figure written at a smaller scale than the one asked (none written counts as 1)."""
-    return asked is not None and float(vocabulary().tables["units"]["scales"].get(scale_text, 1.0)) < asked
+    """A figure written at a smaller scale than the one asked."""
+    return asked is not None and scale_factor(scale_text) < asked
